@@ -1,0 +1,57 @@
+# The course in two commands:  make book   and   make test
+# Each works on a fresh clone with only Python 3.11+ and make installed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: book test lab release check-content browser-deps bench lock clean help
+
+help:
+	@echo "make book   - install, regenerate the assessments and build the book into _build/html"
+	@echo "make test   - run the whole test suite"
+	@echo "make lab    - open the lessons in JupyterLab"
+	@echo "make bench  - time grading (prints figures; not a test)"
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=23"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+venv: $(STAMP)
+
+check-content: $(STAMP)
+	$(PY) -m toolkit_course check-content
+
+release: $(STAMP)
+	$(PY) -m toolkit_course release
+
+book: release
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
+	@echo
+	@echo "The book is ready. Open this file in a web browser (no internet needed):"
+	@echo "    $(CURDIR)/_build/html/index.html"
+
+browser-deps:
+	bash scripts/install-browser-deps.sh
+
+test: $(STAMP) browser-deps
+	$(BIN)/pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(PY) -m toolkit_course.bench
+
+lock:
+	$(PY) -m pip freeze --exclude-editable > requirements.lock.new && mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf _build grading-workspace

@@ -1,0 +1,49 @@
+"""Command line: `toolkit-course <command>`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import content, release
+
+
+def _check_content(_args) -> int:
+    problems = 0
+    content.modules()
+    content.legal_elements()
+    for slug in content.published_slugs():
+        for kind in content.KINDS:
+            if content.module_path(slug, kind).exists():
+                try:
+                    content.load(slug, kind)
+                except content.ContentError as error:
+                    print(error, file=sys.stderr)
+                    problems += 1
+    print("content OK" if not problems else f"{problems} content file(s) have problems", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _release(_args) -> int:
+    for path in release.render_solutions():
+        print(f"rendered {path}")
+    print(f"student versions written to {release.generate_exercises()}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="toolkit-course", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("check-content", help="validate every content file").set_defaults(run=_check_content)
+    commands.add_parser("release", help="render solutions/ from content and exercises/ through nbgrader"
+                        ).set_defaults(run=_release)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except content.ContentError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
