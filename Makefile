@@ -51,7 +51,8 @@ bench: $(STAMP)
 	$(PY) -m toolkit_course.bench
 
 lock:
-	$(PY) -m pip freeze --exclude-editable > requirements.lock.new && mv requirements.lock.new requirements.lock
+	(head -n 2 requirements.lock; $(PY) -m pip freeze --exclude-editable) > requirements.lock.new
+	mv requirements.lock.new requirements.lock
 
 clean:
 	rm -rf _build grading-workspace

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from . import content, release
+from .grading import results_cli, workflow_cli
 
 
 def _check_content(_args) -> int:
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check-content", help="validate every content file").set_defaults(run=_check_content)
     commands.add_parser("release", help="render solutions/ from content and exercises/ through nbgrader"
                         ).set_defaults(run=_release)
+    workflow_cli.register(commands)
+    results_cli.register(commands)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-KINDS = ("quiz", "cases", "scenario", "assessment", "checklist")
+KINDS = ("quiz", "cases", "scenario", "assessment", "checklist", "sorter")
 
 
 class ContentError(ValueError):
@@ -169,12 +169,22 @@ def _check_checklist(data: dict, path: Path) -> None:
                                    f"option '{option['label']}': an answer below the best needs a gap and a mitigation")
 
 
+def _check_sorter(data: dict, path: Path) -> None:
+    _unique_ids(data["items"], "items", path)
+    categories = {c["id"] for c in data["categories"]}
+    for index, item in enumerate(data["items"]):
+        if item["category"] not in categories:
+            raise ContentError(path, _item_label("items", index, item),
+                               f"category: '{item['category']}' is not one of {sorted(categories)}")
+
+
 _SEMANTIC_CHECKS = {
     "quiz": _check_quiz,
     "cases": _check_cases,
     "scenario": _check_scenario,
     "assessment": _check_assessment,
     "checklist": _check_checklist,
+    "sorter": _check_sorter,
 }
 
 
