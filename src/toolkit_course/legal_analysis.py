@@ -102,11 +102,14 @@ def flag_key(elements: dict[str, bool], names: tuple[str, ...]) -> str:
 def every_outcome() -> dict[str, dict]:
     """Every possible analysis, keyed by ticked combination, for the kernel-free book page."""
     trafficking_names = TRAFFICKING_ELEMENTS + ("child",)
-    outcomes: dict[str, dict] = {"trafficking": {}, "smuggling": {}}
+    outcomes: dict[str, dict] = {"trafficking": {}, "smuggling": {}, "classification": {}}
     for bits in itertools.product((False, True), repeat=len(trafficking_names)):
         flags = dict(zip(trafficking_names, bits))
         outcomes["trafficking"][flag_key(flags, trafficking_names)] = analyse_trafficking(**flags).as_dict()
     for bits in itertools.product((False, True), repeat=len(SMUGGLING_ELEMENTS)):
         flags = dict(zip(SMUGGLING_ELEMENTS, bits))
         outcomes["smuggling"][flag_key(flags, SMUGGLING_ELEMENTS)] = analyse_smuggling(**flags).as_dict()
+    for bits in itertools.product((False, True), repeat=len(ALL_FLAGS)):
+        flags = dict(zip(ALL_FLAGS, bits))
+        outcomes["classification"][flag_key(flags, ALL_FLAGS)] = classify(flags)
     return outcomes

@@ -1,0 +1,127 @@
+"""Disaggregated data explorer: GLOTIP shares of detected victims, by sex and age or by form of exploitation."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from collections import defaultdict
+
+import ipywidgets as widgets
+import matplotlib
+
+matplotlib.use("Agg")  # figures are rendered to PNG here; no display backend is needed
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .. import content  # noqa: E402
+from ..content import ContentError  # noqa: E402
+from .base import Component, render  # noqa: E402
+
+VIEWS = {
+    "sex-age": ("glotip-victims-by-sex-and-age.csv", "Detected victims of trafficking by sex and age"),
+    "forms": ("glotip-forms-of-exploitation.csv", "Detected victims of trafficking by form of exploitation"),
+}
+COLUMNS = ("edition", "published", "data_year", "group", "percent", "found_in")
+# Okabe-Ito colours stay distinct for the common forms of colour blindness;
+# hatching and value labels mean colour is never the only cue.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+HATCHES = ["", "//", "..", "xx", "\\\\", "++"]
+CAVEAT = ("These are shares of victims detected and reported by national authorities, not of all victims: "
+          "they do not measure how many people are trafficked. A change can reflect detection as much as crime. "
+          "Each edition reports data mainly for a year about two years before it was published. "
+          "Figures were found in secondary summaries of the reports.")
+
+
+def load_rows(view: str) -> list[dict]:
+    filename, _ = VIEWS[view]
+    path = content.content_root() / "data" / filename
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if tuple(reader.fieldnames or ()) != COLUMNS:
+                raise ContentError(path, "header", f"columns must be {', '.join(COLUMNS)}; found {reader.fieldnames}")
+            rows = list(reader)
+    except FileNotFoundError:
+        raise ContentError(path, "", "file not found") from None
+    for line, row in enumerate(rows, start=2):
+        try:
+            row["percent"] = float(row["percent"])
+        except (TypeError, ValueError):
+            raise ContentError(path, f"row {line}", f"percent: '{row['percent']}' is not a number") from None
+        if not 0 <= row["percent"] <= 100:
+            raise ContentError(path, f"row {line}", f"percent: {row['percent']} is outside 0-100")
+        if not row["found_in"]:
+            raise ContentError(path, f"row {line}", "found_in: every figure needs its source")
+    return rows
+
+
+def _by_edition(rows: list[dict]) -> tuple[list[str], list[str], dict]:
+    editions, groups, values = [], [], defaultdict(dict)
+    for row in rows:
+        label = f"{row['edition']}\n({row['data_year']} data)"
+        if label not in editions:
+            editions.append(label)
+        if row["group"] not in groups:
+            groups.append(row["group"])
+        values[label][row["group"]] = row["percent"]
+    return editions, groups, values
+
+
+def alt_text(view: str, rows: list[dict]) -> str:
+    editions, groups, values = _by_edition(rows)
+    parts = []
+    for edition in editions:
+        shares = ", ".join(f"{g} {values[edition][g]:.0f}%" for g in groups if g in values[edition])
+        parts.append(f"{edition.replace(chr(10), ' ')}: {shares}")
+    return f"Bar chart. {VIEWS[view][1]}, share of detected victims in per cent. " + "; ".join(parts) + "."
+
+
+def figure_png(view: str, rows: list[dict]) -> bytes:
+    editions, groups, values = _by_edition(rows)
+    fig, ax = plt.subplots(figsize=(8, 4.2), dpi=100)
+    width = 0.8 / len(groups)
+    for index, group in enumerate(groups):
+        xs = [e + (index - (len(groups) - 1) / 2) * width for e in range(len(editions))]
+        heights = [values[ed].get(group, 0) for ed in editions]
+        bars = ax.bar(xs, heights, width, label=group, color=PALETTE[index], hatch=HATCHES[index], edgecolor="white")
+        ax.bar_label(bars, labels=[f"{h:.0f}%" if h else "" for h in heights], fontsize=8, padding=2)
+    ax.set_xticks(range(len(editions)), editions)
+    ax.set_ylabel("Share of detected victims (%)")
+    ax.set_title(VIEWS[view][1])
+    ax.set_ylim(0, max(r["percent"] for r in rows) * 1.2)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, ncols=len(groups), loc="upper center", bbox_to_anchor=(0.5, -0.16))
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def figure_html(view: str) -> str:
+    rows = load_rows(view)
+    editions, groups, values = _by_edition(rows)
+    return render("data_figure.html.j2", title=VIEWS[view][1], alt=alt_text(view, rows), caveat=CAVEAT,
+                  png=base64.b64encode(figure_png(view, rows)).decode("ascii"),
+                  editions=editions, groups=groups, values=values,
+                  sources=sorted({f"{r['edition']}: {r['found_in']}" for r in rows}))
+
+
+class DataExplorer(Component):
+    def __init__(self, view: str = "sex-age"):
+        if view not in VIEWS:
+            raise ValueError(f"unknown view '{view}'; choose one of {', '.join(VIEWS)}")
+        self.view = view
+        self.figure = widgets.HTML(figure_html(view))
+        self.picker = widgets.ToggleButtons(options=[("By sex and age", "sex-age"), ("By form of exploitation", "forms")],
+                                            value=view, description="Show:")
+        self.picker.observe(lambda change: self.show(change["new"]), names="value")
+        self.widget = widgets.VBox([self.picker, self.figure])
+
+    def show(self, view: str) -> None:
+        self.view = view
+        self.picker.value = view
+        self.figure.value = figure_html(view)
+
+    def static_html(self) -> str:
+        return figure_html(self.view)

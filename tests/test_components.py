@@ -1,0 +1,181 @@
+"""Each component driven through its Python API, as a learner's clicks would drive it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from toolkit_course import legal_analysis, show
+from toolkit_course.components.checklist import Checklist, rate
+from toolkit_course.components.quiz import Quiz
+from toolkit_course.components.scenario import Scenario
+
+QUIZ = {
+    "title": "Practice",
+    "questions": [
+        {"id": "single", "prompt": "Is consent relevant once a means is used?", "explanation": "Art. 3(b).",
+         "source": "Trafficking in Persons Protocol, art. 3(b)",
+         "options": [{"id": "a", "text": "Yes", "feedback": "No: art. 3(b) makes it irrelevant."},
+                     {"id": "b", "text": "No", "correct": True, "feedback": "Right: art. 3(b)."}]},
+        {"id": "multi", "prompt": "Which are means?", "multiple": True, "explanation": "Art. 3(a).",
+         "source": "Trafficking in Persons Protocol, art. 3(a)",
+         "options": [{"id": "a", "text": "Deception", "correct": True, "feedback": "A means."},
+                     {"id": "b", "text": "Abduction", "correct": True, "feedback": "A means."},
+                     {"id": "c", "text": "Crossing a border", "feedback": "Not a means."}]},
+    ],
+}
+
+
+def test_quiz_gives_feedback_on_a_wrong_then_a_right_answer():
+    quiz = Quiz(QUIZ)
+    quiz.choose("single", "a")
+    wrong = quiz.check("single")
+    assert not wrong.correct
+    assert "Not quite" in quiz.feedback_text["single"]
+    assert "No: art. 3(b) makes it irrelevant." in quiz.feedback_text["single"]
+    assert "Right: art. 3(b)." in quiz.feedback_text["single"], "every option's feedback is shown"
+    assert "Trafficking in Persons Protocol, art. 3(b)" in quiz.feedback_text["single"]
+    quiz.choose("single", "b")
+    assert quiz.check("single").correct
+    assert "Correct." in quiz.feedback_text["single"]
+    assert "1 of 2 correct" in quiz.summary.value
+
+
+def test_multiple_answer_questions_need_every_right_option():
+    quiz = Quiz(QUIZ)
+    quiz.choose("multi", "a")
+    assert not quiz.check("multi").correct
+    quiz.choose("multi", "a", "b")
+    assert quiz.check("multi").correct
+
+
+def test_checking_without_an_answer_asks_for_one_and_retry_clears_everything():
+    quiz = Quiz(QUIZ)
+    assert quiz.check("single") is None
+    assert "Choose an answer first" in quiz.feedback_text["single"]
+    quiz.choose("single", "b")
+    quiz.check("single")
+    quiz.retry()
+    assert quiz.session.score == (0, 2)
+    assert quiz.feedback_text["single"] == ""
+    assert quiz._choices["single"].value is None
+
+
+@pytest.mark.parametrize("act, means, purpose, child, established, missing", [
+    (True, True, True, False, True, ()),
+    (True, False, True, False, False, ("means",)),
+    (True, False, True, True, True, ()),          # the child rule, art. 3(c)
+    (True, True, False, True, False, ("purpose",)),
+    (False, False, False, False, False, ("act", "means", "purpose")),
+])
+def test_trafficking_analysis_applies_article_3(act, means, purpose, child, established, missing):
+    analysis = legal_analysis.analyse_trafficking(act, means, purpose, child)
+    assert analysis.established is established
+    assert analysis.missing == missing
+    if child and established:
+        assert "3(c)" in analysis.conclusion
+
+
+def test_smuggling_without_benefit_is_not_established_and_says_why():
+    analysis = legal_analysis.analyse_smuggling(True, True, False)
+    assert not analysis.established
+    assert analysis.missing == ("benefit",)
+    assert "family or humanitarian" in analysis.conclusion
+
+
+def test_classifier_widget_shows_the_analysis_of_what_was_ticked():
+    classifier = show.classifier()
+    classifier.tick(procurement=True, illegal_entry=True, benefit=True, act=True, means=True, purpose=True)
+    outcome = classifier.analyse()
+    assert outcome["classification"] == "both"
+    assert "Both" in classifier.result.value
+    with pytest.raises(ValueError, match="unknown elements"):
+        classifier.tick(profit=True)
+
+
+def test_static_classifier_carries_the_same_analysis_for_every_combination():
+    outcomes = legal_analysis.every_outcome()
+    assert len(outcomes["trafficking"]) == 16 and len(outcomes["smuggling"]) == 8
+    assert len(outcomes["classification"]) == 128
+    assert outcomes["trafficking"]["1011"]["established"], "act + purpose + child is trafficking"
+    assert not outcomes["trafficking"]["1010"]["established"], "act + purpose for an adult is not"
+
+
+SCENARIO = {
+    "id": "s", "title": "Test", "setting": "A fictional place.", "start": "one",
+    "steps": {
+        "one": {"text": "First decision.", "choices": [
+            {"label": "Listen", "consequence": "She speaks.", "next": "good", "rights_respected": True},
+            {"label": "Deport", "consequence": "She is sent back.", "next": "bad", "rights_respected": False}]},
+        "good": {"text": "A good end.", "ending": True},
+        "bad": {"text": "A bad end.", "ending": True},
+    },
+    "debrief": {"text": "What matters here.", "links": [{"label": "Tool 1.3", "source": "Toolkit Tool 1.3"}]},
+}
+
+
+def test_scenario_walks_to_its_debrief_and_shows_the_path():
+    scenario = Scenario(SCENARIO)
+    assert [b.description for b in scenario.buttons.children] == ["Listen", "Deport"]
+    decision = scenario.choose(1)
+    assert decision.consequence == "She is sent back."
+    assert scenario.run.finished
+    assert "Debrief" in scenario.text and "Tool 1.3" in scenario.text
+    assert "puts rights at risk" in scenario.text
+    with pytest.raises(ValueError, match="has ended"):
+        scenario.run.choose(0)
+    scenario.restart()
+    assert scenario.run.path == [] and scenario.run.current == "one"
+
+
+CHECKLIST = {
+    "title": "Calibration", "intro": "Rate it.", "source": "WHO Gender Responsive Assessment Scale",
+    "questions": [
+        {"id": "consulted", "text": "Were women and men consulted?", "options": [
+            {"label": "No", "points": 0, "gap": "Nobody affected was consulted.", "mitigation": "Consult them."},
+            {"label": "Yes", "points": 2}]},
+        {"id": "causes", "text": "Does it address causes?", "options": [
+            {"label": "No", "points": 0, "gap": "Causes ignored.", "mitigation": "Address them."},
+            {"label": "Yes", "points": 2}]},
+    ],
+    "levels": [{"id": "gender-unequal", "label": "Gender-unequal", "min_points": 0, "meaning": "m1"},
+               {"id": "gender-blind", "label": "Gender-blind", "min_points": 1, "meaning": "m2"},
+               {"id": "gender-sensitive", "label": "Gender-sensitive", "min_points": 2, "meaning": "m3"},
+               {"id": "gender-specific", "label": "Gender-specific", "min_points": 3, "meaning": "m4"},
+               {"id": "gender-transformative", "label": "Gender-transformative", "min_points": 4, "meaning": "m5"}],
+}
+
+
+def test_checklist_rates_lists_gaps_and_saves_a_report(tmp_path):
+    checklist = Checklist(CHECKLIST)
+    assert checklist.rate() is None and "answer every question" in checklist.result.value
+    checklist.answer("consulted", 1)
+    checklist.answer("causes", 0)
+    rating = checklist.rate()
+    assert (rating.score, rating.level["label"]) == (2, "Gender-sensitive")
+    assert [g.gap for g in rating.gaps] == ["Causes ignored."]
+    assert "Address them." in checklist.result.value
+    report = checklist.save_report(tmp_path / "report.html").read_text()
+    assert "Gender-sensitive" in report and "Causes ignored." in report
+
+
+def test_checklist_full_marks_reach_the_top_level():
+    assert rate(CHECKLIST, {"consulted": 1, "causes": 1}).level["id"] == "gender-transformative"
+
+
+def test_data_explorer_figure_has_alt_text_with_every_figure_and_the_caveat():
+    explorer = show.data_explorer("sex-age")
+    html = explorer.static_html()
+    alt = re.search(r'alt="([^"]+)"', html).group(1)
+    for figure in ("women 46%", "girls 22%", "boys 17%", "GLOTIP 2024 (2022 data)"):
+        assert figure in alt
+    assert "not measure how many people are trafficked" in html
+    explorer.show("forms")
+    assert "forced labour 42%" in explorer.figure.value
+
+
+def test_one_display_call_offers_the_live_widget_and_the_static_page():
+    bundle = show.classifier()._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert 'data-tc-component="classifier"' in bundle["text/html"]
