@@ -66,10 +66,10 @@ written reflection, which your facilitator marks by hand. **Pass mark: {spec['pa
 **How to answer.** Each question has a grey answer box like this one:
 
 ```python
-answer_q1 = ""
+answer_example = ""
 ```
 
-Type the letter or word of your answer between the quotes, for example `answer_q1 = "b"`. Then run the box
+Type the letter or word of your answer between the quotes, in this form: `answer_example = "c"`. Then run the box
 (press **Shift + Enter**) and run the check box below it. The check tells you if your answer is one of the
 allowed options. It does not tell you if your answer is right: that happens when your facilitator grades the
 assessment. Do not change the name on the left of the `=` sign.
@@ -91,11 +91,11 @@ Allowed answers for `{item['variable']}`:
 
 
 def _answer_cell(item: dict) -> str:
-    example = next(iter(item["options"]))
     # The line above BEGIN SOLUTION survives in the student version, so learners
-    # start from an empty answer they only have to fill in.
+    # start from an empty answer they only have to fill in. The hint names no
+    # option, so it cannot be mistaken for the answer.
     return f"""
-# Type your answer between the quotes, for example: {item['variable']} = "{example}"
+# Type one of the allowed answers listed above between the quotes, then press Shift + Enter.
 {item['variable']} = ""
 ### BEGIN SOLUTION
 {item['variable']} = {json.dumps(item['answer'])}

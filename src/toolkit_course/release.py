@@ -15,6 +15,19 @@ def course_root() -> Path:
     return content.content_root().parent
 
 
+def nbgrader_env(workspace: Path | None = None) -> dict[str, str]:
+    """Environment for an nbgrader subprocess.
+
+    nbgrader runs `alembic` by name to create a new gradebook, so the folder of
+    this Python's scripts must be on PATH even when the venv is not activated.
+    """
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    if workspace:
+        env["TOOLKIT_GRADING_WORKSPACE"] = str(workspace)
+    return env
+
+
 def render_solutions(root: Path | None = None) -> list[Path]:
     root = Path(root or course_root())
     return [assessment_notebook.write(root, slug) for slug in content.assessed_slugs()]
@@ -29,9 +42,7 @@ def generate_exercises(root: Path | None = None, release_dir: Path | None = None
     """
     root = Path(root or course_root())
     release_dir = Path(release_dir or root / "exercises")
-    env = dict(os.environ)
-    if workspace:
-        env["TOOLKIT_GRADING_WORKSPACE"] = str(workspace)
+    env = nbgrader_env(workspace)
     nbgrader = [sys.executable, "-m", "nbgrader"]
     for slug in content.assessed_slugs():
         target = release_dir / slug
