@@ -1,0 +1,181 @@
+"""The built book in a real browser: Debian's Chromium, driven by Playwright, against localhost.
+
+Every test also checks that no request left localhost: the book must work offline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from toolkit_course import content
+from toolkit_course.components.checklist import rate
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# Without these flags Chromium phones home at start-up, which the offline check would count.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-domain-reliability"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), "Chromium is missing: run scripts/install-browser-deps.sh (make test does)"
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, book_url):
+    context = browser.new_context(accept_downloads=True)
+    outside: list[str] = []
+
+    def guard(route):
+        host = urlparse(route.request.url).hostname
+        if host in ("127.0.0.1", "localhost") or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    context.close()
+    assert outside == [], f"the page tried to load from other hosts: {outside}"
+
+
+def open_module(page, book_url, slug):
+    page.goto(f"{book_url}/notebooks/{slug}.html")
+    page.wait_for_selector("[data-tc-ready]", state="attached")
+
+
+def first_quiz_question(slug):
+    question = content.load(slug, "quiz")["questions"][0]
+    right = next(o for o in question["options"] if o.get("correct"))
+    wrong = next(o for o in question["options"] if not o.get("correct"))
+    return question, right, wrong
+
+
+def test_quiz_wrong_then_right(page, book_url):
+    slug = "01-trafficking-and-smuggling"
+    question, right, wrong = first_quiz_question(slug)
+    open_module(page, book_url, slug)
+    fieldset = page.locator(f'section.tc-quiz fieldset[data-question="{question["id"]}"]')
+    fieldset.locator(f'input[value="{wrong["id"]}"]').check()
+    fieldset.get_by_role("button", name="Check answer").click()
+    feedback = fieldset.locator(".tc-feedback-region")
+    assert "Not quite." in feedback.inner_text()
+    assert "(your answer)" in feedback.inner_text()
+    assert "Source:" in feedback.inner_text()
+    fieldset.locator(f'input[value="{right["id"]}"]').check()
+    fieldset.get_by_role("button", name="Check answer").click()
+    assert "Correct." in feedback.inner_text()
+    quiz = page.locator("section.tc-quiz").filter(has=page.locator(f'fieldset[data-question="{question["id"]}"]'))
+    assert "Score: 1 of" in quiz.locator(".tc-summary").inner_text()
+    quiz.get_by_role("button", name="Try again").click()
+    assert feedback.inner_text() == ""
+    assert "Score: 0 of" in quiz.locator(".tc-summary").inner_text()
+
+
+def test_quiz_can_be_answered_with_the_keyboard_alone(page, book_url):
+    slug = "00-orientation"
+    question, right, _ = first_quiz_question(slug)
+    open_module(page, book_url, slug)
+    fieldset = page.locator(f'section.tc-quiz fieldset[data-question="{question["id"]}"]')
+    fieldset.locator(f'input[value="{right["id"]}"]').focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    while "Check answer" not in focused:
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("Enter")
+    assert "Correct." in fieldset.locator(".tc-feedback-region").inner_text()
+
+
+def test_classifier_classifies_a_case(page, book_url):
+    slug = "01-trafficking-and-smuggling"
+    cards = content.load(slug, "cases")["cases"]
+    card = next(c for c in cards if c["classification"] == "both")
+    open_module(page, book_url, slug)
+    classifier = page.locator("section.tc-classifier")
+    classifier.get_by_label("Case to classify:").select_option(card["id"])
+    assert card["facts"].split()[0] in classifier.locator(".tc-case-facts").inner_text()
+    for element, shown in card["elements"].items():
+        if shown:
+            classifier.locator(f'input[value="{element}"]').check()
+    classifier.get_by_role("button", name="Show the legal analysis").click()
+    result = classifier.locator(".tc-result").inner_text()
+    assert "On the elements you ticked: Both." in result
+    assert "Model answer for this case: Both." in result
+
+
+def test_scenario_can_be_walked_to_its_debrief(page, book_url):
+    slug = "01-trafficking-and-smuggling"
+    open_module(page, book_url, slug)
+    scenario = page.locator("section.tc-scenario")
+    steps = 0
+    while scenario.locator(".tc-debrief").count() == 0:
+        scenario.locator("button.tc-choice").first.click()
+        steps += 1
+        assert steps < 20, "the scenario never ended"
+    assert "Debrief" in scenario.inner_text()
+    assert scenario.locator(".tc-path li").count() == steps
+    assert scenario.locator(".tc-consequence").count() == 1
+    scenario.get_by_role("button", name="Play again").click()
+    assert scenario.locator(".tc-path").count() == 0
+
+
+@pytest.mark.parametrize("pick", ["best", "first"])
+def test_checklist_rating_matches_the_python_rule(page, book_url, pick):
+    slug = "03-gender-equality"
+    data = content.load(slug, "checklist")
+    answers = {q["id"]: (max(range(len(q["options"])), key=lambda i: q["options"][i]["points"]) if pick == "best" else 0)
+               for q in data["questions"]}
+    expected = rate(data, answers)
+    open_module(page, book_url, slug)
+    checklist = page.locator("section.tc-checklist")
+    checklist.get_by_role("button", name="Rate this intervention").click()
+    assert "Answer every question first" in checklist.locator(".tc-result").inner_text()
+    for qid, index in answers.items():
+        checklist.locator(f'fieldset[data-question="{qid}"] input[value="{index}"]').check()
+    checklist.get_by_role("button", name="Rate this intervention").click()
+    text = checklist.locator(".tc-result").inner_text()
+    assert f"Rating: {expected.level['label']} ({expected.score} of {expected.max_score} points)" in text
+    for gap in expected.gaps:
+        assert gap.gap in text
+    with page.expect_download() as download:
+        checklist.get_by_role("button", name="Save the result as a report").click()
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert expected.level["label"] in report
+
+
+def test_data_explorer_figures_have_alt_text(page, book_url):
+    open_module(page, book_url, "03-gender-equality")
+    images = page.locator("figure.tc-figure img")
+    assert images.count() >= 2
+    for index in range(images.count()):
+        alt = images.nth(index).get_attribute("alt")
+        assert alt.startswith("Bar chart.") and "%" in alt
+
+
+@pytest.mark.parametrize("path", ["book/intro.html", "book/facilitator/index.html"] + [f"notebooks/{s}.html" for s in content.published_slugs()])
+def test_no_serious_accessibility_violations(page, book_url, path):
+    assert AXE.exists(), "axe-core is missing: run scripts/install-browser-deps.sh (make test does)"
+    page.goto(f"{book_url}/{path}")
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("async () => (await axe.run(document)).violations")
+    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+               for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == [], f"{path}: {serious}"
