@@ -193,6 +193,19 @@ class Quiz(Component):
                       questions=questions, data_json=json_for_script({"questions": questions}))
 
 
+# What each classification needs, said when a learner picks it and the model answer differs.
+WHAT_IT_NEEDS = {
+    "trafficking": "Trafficking needs an act, a means and an exploitative purpose; for a child, the act and the "
+                   "purpose are enough (Trafficking in Persons Protocol, art. 3(a), 3(c)). Check which of these the facts show.",
+    "smuggling": "Smuggling needs someone to procure another person's illegal entry into a State for a financial or "
+                 "other material benefit (Smuggling of Migrants Protocol, art. 3(a)). Check all three are in the facts.",
+    "both": "'Both' needs every element of each crime. Check the facts against each definition separately.",
+    "neither": "The facts do show every element of at least one of the crimes. Look again, element by element.",
+    "more-facts-needed": "The facts given are enough to decide. Save 'more facts needed' for cases where an element "
+                         "can be neither seen nor ruled out.",
+}
+
+
 def from_cases(cases: dict) -> dict:
     """Case cards as a quiz whose options are the five classifications."""
     questions = []
@@ -201,8 +214,7 @@ def from_cases(cases: dict) -> dict:
         for value, label in CLASSIFICATIONS.items():
             right = value == card["classification"]
             options.append({"id": value, "text": label, "correct": right,
-                            "feedback": "Yes, that matches the model answer." if right else
-                            f"Not the model answer: the model answer is **{CLASSIFICATIONS[card['classification']].lower()}**."})
+                            "feedback": "Yes, that matches the model answer." if right else WHAT_IT_NEEDS[value]})
         questions.append({"id": card["id"], "prompt": f"**{card['title']}.** {card['facts']}",
                           "options": options, "explanation": card["reasoning"], "source": card["source"]})
     return {"title": cases["title"], "intro": cases.get("intro", ""), "questions": questions}

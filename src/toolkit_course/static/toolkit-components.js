@@ -54,7 +54,7 @@
           var isRight = q.answer.indexOf(o.id) !== -1;
           var mine = chosen.indexOf(o.id) !== -1 ? " <em>(your answer)</em>" : "";
           list.appendChild(el("li", "", "<strong>" + o.text + "</strong>" + mine + " — " +
-            (isRight ? "right" : "wrong") + ": " + q.feedback[o.id]));
+            (isRight ? "the right answer" : "not the right answer") + ": " + q.feedback[o.id]));
         });
         box.appendChild(list);
         box.appendChild(el("div", "tc-explanation", "<strong>Why:</strong> " + q.explanation));
