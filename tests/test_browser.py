@@ -60,28 +60,27 @@ def open_module(page, book_url, slug):
     page.wait_for_selector("[data-tc-ready]", state="attached")
 
 
-def first_quiz_question(slug):
+def open_first_quiz_question(page, book_url, slug):
+    """Open a module's page; return its quiz's first question (fieldset) and a right and a wrong option id."""
     question = content.load(slug, "quiz")["questions"][0]
-    right = next(o for o in question["options"] if o.get("correct"))
-    wrong = next(o for o in question["options"] if not o.get("correct"))
-    return question, right, wrong
+    right = next(o["id"] for o in question["options"] if o.get("correct"))
+    wrong = next(o["id"] for o in question["options"] if not o.get("correct"))
+    open_module(page, book_url, slug)
+    return page.locator(f'section.tc-quiz fieldset[data-question="{question["id"]}"]'), right, wrong
 
 
 def test_quiz_wrong_then_right(page, book_url):
-    slug = "01-trafficking-and-smuggling"
-    question, right, wrong = first_quiz_question(slug)
-    open_module(page, book_url, slug)
-    fieldset = page.locator(f'section.tc-quiz fieldset[data-question="{question["id"]}"]')
-    fieldset.locator(f'input[value="{wrong["id"]}"]').check()
+    fieldset, right, wrong = open_first_quiz_question(page, book_url, "01-trafficking-and-smuggling")
+    fieldset.locator(f'input[value="{wrong}"]').check()
     fieldset.get_by_role("button", name="Check answer").click()
     feedback = fieldset.locator(".tc-feedback-region")
     assert "Not quite." in feedback.inner_text()
     assert "(your answer)" in feedback.inner_text()
     assert "Source:" in feedback.inner_text()
-    fieldset.locator(f'input[value="{right["id"]}"]').check()
+    fieldset.locator(f'input[value="{right}"]').check()
     fieldset.get_by_role("button", name="Check answer").click()
     assert "Correct." in feedback.inner_text()
-    quiz = page.locator("section.tc-quiz").filter(has=page.locator(f'fieldset[data-question="{question["id"]}"]'))
+    quiz = page.locator("section.tc-quiz").filter(has=page.locator(f'fieldset[data-question="{fieldset.get_attribute("data-question")}"]'))
     assert "Score: 1 of" in quiz.locator(".tc-summary").inner_text()
     quiz.get_by_role("button", name="Try again").click()
     assert feedback.inner_text() == ""
@@ -89,11 +88,8 @@ def test_quiz_wrong_then_right(page, book_url):
 
 
 def test_quiz_can_be_answered_with_the_keyboard_alone(page, book_url):
-    slug = "00-orientation"
-    question, right, _ = first_quiz_question(slug)
-    open_module(page, book_url, slug)
-    fieldset = page.locator(f'section.tc-quiz fieldset[data-question="{question["id"]}"]')
-    fieldset.locator(f'input[value="{right["id"]}"]').focus()
+    fieldset, right, _ = open_first_quiz_question(page, book_url, "00-orientation")
+    fieldset.locator(f'input[value="{right}"]').focus()
     page.keyboard.press("Space")
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
