@@ -175,3 +175,15 @@ def test_no_serious_accessibility_violations(page, book_url, path):
     serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                for v in violations if v["impact"] in ("serious", "critical")]
     assert serious == [], f"{path}: {serious}"
+
+
+def test_keyboard_focus_is_visible_on_every_kind_of_control(page, book_url):
+    open_module(page, book_url, "03-gender-equality")
+    for selector in ("section.tc-checklist input[type=radio]", "section.tc-checklist button.tc-rate",
+                     "section.tc-quiz button.tc-check", "section.tc-scenario button.tc-choice"):
+        control = page.locator(selector).first
+        control.focus()
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")  # focus arrives by keyboard, so :focus-visible applies
+        outline = control.evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth")
+        assert outline.split()[0] != "none" and outline.split()[1] != "0px", f"{selector}: no visible focus ({outline})"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from toolkit_course import legal_analysis, show
+from toolkit_course import content, legal_analysis, show
 from toolkit_course.components.checklist import Checklist, rate
 from toolkit_course.components.quiz import Quiz
 from toolkit_course.components.scenario import Scenario
@@ -179,3 +179,24 @@ def test_one_display_call_offers_the_live_widget_and_the_static_page():
     bundle = show.classifier()._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert 'data-tc-component="classifier"' in bundle["text/html"]
+
+
+def test_case_cards_from_content_say_what_a_wrong_classification_would_need():
+    slug = "01-trafficking-and-smuggling"
+    cards = show.case_cards(slug)
+    card = content.load(slug, "cases")["cases"][0]
+    wrong = next(c for c in ("trafficking", "smuggling", "both", "neither") if c != card["classification"])
+    cards.choose(card["id"], wrong)
+    assert not cards.check(card["id"]).correct
+    assert card["reasoning"].split()[0] in cards.feedback_text[card["id"]]
+    cards.choose(card["id"], card["classification"])
+    assert cards.check(card["id"]).correct
+
+
+def test_sorter_from_content_marks_each_item_against_its_category():
+    sorter = show.sorter("00-orientation")
+    for item in content.load("00-orientation", "sorter")["items"]:
+        sorter.choose(item["id"], item["category"])
+        assert sorter.check(item["id"]).correct
+    right, total = sorter.session.score
+    assert right == total
