@@ -1,5 +1,95 @@
-"""Subcommands of `toolkit-course`; see register()."""
+"""Subcommands of `toolkit-course`: roster, collect, autograde. See register()."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import autograde as autograde_module
+from . import collect as collect_module
+from . import roster as roster_module
+from .layout import layout
+from .sandbox import SandboxUnavailable
 
 
 def register(subparsers) -> None:
     """Add this group's subcommands to the `toolkit-course` parser."""
+    workspace_help = "grading workspace (default: $TOOLKIT_GRADING_WORKSPACE or grading-workspace/)"
+
+    roster = subparsers.add_parser("roster", help="check a roster CSV and register its learners in the gradebook")
+    roster.add_argument("csv", help="CSV with columns id, name, email, role and optionally sex or gender")
+    roster.add_argument("--workspace", help=workspace_help)
+    roster.set_defaults(run=_roster)
+
+    collect = subparsers.add_parser("collect", help="file returned notebooks (folder or zip), or collect from "
+                                                    "nbgrader's exchange, into submitted/")
+    source = collect.add_mutually_exclusive_group(required=True)
+    source.add_argument("returned", nargs="?", help="folder or zip of notebooks returned by e-mail")
+    source.add_argument("--exchange", metavar="MODULE", help="run `nbgrader collect` for this module")
+    collect.add_argument("--exchange-root", help="nbgrader exchange folder (default: nbgrader's)")
+    collect.add_argument("--course-id", help="nbgrader course id used in the exchange")
+    collect.add_argument("--workspace", help=workspace_help)
+    collect.set_defaults(run=_collect)
+
+    grade = subparsers.add_parser("autograde", help="grade submissions in parallel with nbgrader")
+    grade.add_argument("modules", nargs="*", help="module slugs (default: every assessed module)")
+    grade.add_argument("--jobs", "-j", type=int, help="parallel workers (default: all CPU cores)")
+    grade.add_argument("--workspace", help=workspace_help)
+    grade.add_argument("--force", action="store_true", help="regrade submissions that were already graded")
+    grade.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config.py)")
+    grade.add_argument("--sandbox", choices=("on", "off"), default="on",
+                       help="run learners' code in the sandbox (default on; off lets it read the answers)")
+    grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.set_defaults(run=_autograde)
+
+
+def _roster(args: argparse.Namespace) -> int:
+    where = layout(workspace=args.workspace)
+    try:
+        people = roster_module.read_roster(args.csv)
+    except roster_module.RosterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    learners = roster_module.register(people, where, roster_path=args.csv)
+    print(f"registered {len(learners)} learner(s) in {where.gradebook}; "
+          f"{len(people) - len(learners)} other people listed (facilitators, observers)")
+    return 0
+
+
+def _collect(args: argparse.Namespace) -> int:
+    where = layout(workspace=args.workspace)
+    if args.exchange:
+        result = collect_module.collect_exchange(args.exchange, where, args.exchange_root, args.course_id)
+        print(result.stdout + result.stderr, end="")
+        for problem in collect_module.misnamed_submissions(where):
+            print(f"problem: {problem}", file=sys.stderr)
+        return result.returncode
+    learners = roster_module.registered_roster(where)
+    if not learners:
+        print("error: register a roster first (toolkit-course roster learners.csv): collect matches "
+              "notebooks to the learners in it", file=sys.stderr)
+        return 2
+    try:
+        report = collect_module.collect_returned(args.returned, where, learners)
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for line in report.lines():
+        print(line)
+    print(f"{len(report.placed)} placed, {len(report.set_aside)} set aside, {len(report.problems)} not matched; "
+          f"originals kept in {where.returned}")
+    return 1 if report.problems else 0
+
+
+def _autograde(args: argparse.Namespace) -> int:
+    where = layout(workspace=args.workspace)
+    try:
+        report = autograde_module.autograde(where, args.modules or None, jobs=args.jobs,
+                                            sandbox=args.sandbox == "on", force=args.force,
+                                            cell_timeout=args.timeout, progress=not args.no_progress)
+    except (SandboxUnavailable, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for line in report.lines():
+        print(line)
+    return 1 if report.errors else 0
