@@ -132,35 +132,48 @@ def _visible_paths() -> list[Path]:
     return sorted(paths)
 
 
-def _hide_all(hidden: list[Path]) -> None:
-    hidden = [p.resolve() for p in hidden if p.exists()]
-    roots = [p for p in hidden if not any(p != q and p.is_relative_to(q) for q in hidden)]
+# Where the paths the kernel needs are parked while everything around them is covered. It is
+# itself covered by a tmpfs, so this happens only in the sandbox's own mount namespace.
+STAGING = Path("/mnt")
+
+
+def _outermost(paths: list[Path]) -> list[Path]:
+    return [p for p in paths if not any(p != q and p.is_relative_to(q) for q in paths)]
+
+
+def _build_filesystem(hidden: list[Path]) -> None:
+    """Cover the private temp folders and the hidden folders with empty tmpfs mounts, keeping
+    Python and the package source visible (read-only) even when they live under a covered folder,
+    for example a checkout in /tmp."""
+    covers = {Path(p): "size=256m,mode=1777" if p == "/tmp" else "size=64m,mode=1777"
+              for p in PRIVATE_TMP if Path(p).is_dir()}
+    for path in hidden:
+        if path.exists():
+            covers.setdefault(path.resolve(), "size=1m,mode=755")
+    roots = _outermost(list(covers))
     keep = [p for p in _visible_paths() if any(p.is_relative_to(r) for r in roots)]
-    staging = Path("/tmp/.keep")
-    staging.mkdir()
+    STAGING.mkdir(exist_ok=True)
+    _mount("-t", "tmpfs", "-o", "size=1m,mode=700", "tmpfs", str(STAGING))
     staged = []
     for index, path in enumerate(keep):
-        target = staging / str(index)
+        target = STAGING / str(index)
         target.mkdir()
         _mount("--bind", str(path), str(target))
         staged.append((target, path))
     for root in roots:
-        _mount("-t", "tmpfs", "-o", "size=1m,mode=755", "tmpfs", str(root))
+        _mount("-t", "tmpfs", "-o", covers[root], "tmpfs", str(root))
     for target, path in staged:
         path.mkdir(parents=True, exist_ok=True)
         _mount("--bind", str(target), str(path))
         _mount("-o", "remount,bind,ro", str(path))
         _mount("--make-private", str(target))
         subprocess.run(["umount", str(target)], check=True)
+    subprocess.run(["umount", str(STAGING)], check=True)
 
 
 def _inside(args, kernel_args: list[str]) -> None:
     connection = Path(args.connection_file).read_text(encoding="utf-8")
-    _mount("-t", "tmpfs", "-o", "size=256m,mode=1777", "tmpfs", "/tmp")
-    _hide_all([Path(p) for p in args.hide])
-    for path in PRIVATE_TMP[1:]:
-        if Path(path).is_dir():
-            _mount("-t", "tmpfs", "-o", "size=64m,mode=1777", "tmpfs", path)
+    _build_filesystem([Path(p) for p in args.hide])
     SCRATCH.mkdir(mode=0o700)
     (SCRATCH / "kernel.json").write_text(connection, encoding="utf-8")
     for path in (SCRATCH, SCRATCH / "kernel.json"):
