@@ -71,16 +71,6 @@ def test_student_version_hides_answers_tests_and_rubric(slug):
 
 # ---------- The answer key is honest, checked through nbgrader's real autograde ----------
 
-def _answered(student_nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
-    nb = nbformat.from_dict(json.loads(json.dumps(student_nb)))
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if grade_id.endswith("-answer") and grade_id[: -len("-answer")] in answers:
-            variable = cell.source.split("\n")[1].split("=")[0].strip()
-            cell.source = f'{variable} = {json.dumps(answers[grade_id[: -len("-answer")]])}'
-    return nb
-
-
 def _wrong_answer(item: dict) -> str:
     return next(value for value in item["options"] if value != item["answer"])
 
@@ -103,12 +93,12 @@ def graded(tmp_path_factory):
         submissions = {
             "solution": nbformat.read(course / "solutions" / slug / name, as_version=4),
             "untouched": student_nb,
-            "all-wrong": _answered(student_nb, {i["id"]: _wrong_answer(i) for i in spec["items"]}),
+            "all-wrong": assessment_notebook.fill_answers(student_nb, {i["id"]: _wrong_answer(i) for i in spec["items"]}),
         }
         for item in spec["items"]:
             answers = {i["id"]: _wrong_answer(i) for i in spec["items"]}
             answers[item["id"]] = item["answer"]
-            submissions[f"only-{item['id']}"] = _answered(student_nb, answers)
+            submissions[f"only-{item['id']}"] = assessment_notebook.fill_answers(student_nb, answers)
         for student, nb in submissions.items():
             target = workspace / "submitted" / student / slug / name
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -156,6 +156,29 @@ def build(slug: str) -> nbformat.NotebookNode:
     return nb
 
 
+def fill_answers(notebook: nbformat.NotebookNode, answers: dict[str, str], *, code: dict[str, str] | None = None,
+                 reflections: dict[str, str] | None = None) -> nbformat.NotebookNode:
+    """A copy of a student notebook filled in as a learner would, for tests and benchmarks.
+
+    answers maps an item id to the value typed between the quotes; code maps an item id to
+    source that replaces its whole answer cell (say, a renamed variable); reflections maps a
+    reflection id to its written text. Items left out stay unanswered.
+    """
+    filled = nbformat.from_dict(json.loads(json.dumps(notebook)))
+    code, reflections = code or {}, reflections or {}
+    for cell in filled.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        item_id = grade_id.removesuffix("-answer")
+        if grade_id.endswith("-answer") and item_id in code:
+            cell.source = code[item_id]
+        elif grade_id.endswith("-answer") and item_id in answers:
+            variable = cell.source.split("\n")[1].split("=")[0].strip()  # the line under the hint
+            cell.source = f"{variable} = {json.dumps(answers[item_id])}"
+        elif grade_id in reflections:
+            cell.source = reflections[grade_id]
+    return filled
+
+
 def render_text(slug: str) -> str:
     return nbformat.writes(build(slug)) + "\n"
 

@@ -12,7 +12,6 @@ every notebook in a fresh kernel) and whether all grades match. Not a test.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -23,7 +22,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from . import content
+from . import assessment_notebook, content
 from .grading import autograde, sandbox
 from .grading.layout import Layout, layout as make_layout
 
@@ -37,15 +36,11 @@ def synthetic_submissions(where: Layout, learners: int, seed: int) -> int:
             print(f"skipping {slug}: no student version in {release.parent} (run `make release`)")
             continue
         items = content.load(slug, "assessment")["items"]
+        student = nbformat.read(release, as_version=4)
         for number in range(learners):
-            notebook = nbformat.read(release, as_version=4)
-            for cell in notebook.cells:
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-                item = next((i for i in items if grade_id == f"{i['id']}-answer"), None)
-                if item:
-                    wrong = [o for o in item["options"] if o != item["answer"]]
-                    value = item["answer"] if chooser.random() < 0.65 else chooser.choice(wrong)
-                    cell.source = f"{item['variable']} = {json.dumps(value)}"
+            answers = {item["id"]: item["answer"] if chooser.random() < 0.65 else
+                       chooser.choice([o for o in item["options"] if o != item["answer"]]) for item in items}
+            notebook = assessment_notebook.fill_answers(student, answers)
             path = where.submission(f"learner{number:04d}", slug)
             path.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, path)

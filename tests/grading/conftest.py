@@ -6,14 +6,13 @@ copy and workspace under pytest's tmp_path.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from toolkit_course import content
+from toolkit_course import assessment_notebook, content
 from toolkit_course.grading.layout import Layout, layout as make_layout
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,15 +60,10 @@ def student_notebook(layout: Layout, slug: str) -> nbformat.NotebookNode:
 def answered(layout: Layout, slug: str, answers: dict[str, str], extra_code: dict[str, str] | None = None,
              ) -> nbformat.NotebookNode:
     """The student version with answers typed in; extra_code[variable] replaces that answer cell's code."""
-    notebook = student_notebook(layout, slug)
-    extra_code = extra_code or {}
-    for cell in notebook.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if not grade_id.endswith("-answer"):
-            continue
-        variable = next(v for v in list(answers) + list(extra_code) if f"{v} = " in cell.source)
-        cell.source = extra_code.get(variable, f"{variable} = {json.dumps(answers.get(variable, ''))}")
-    return notebook
+    item_of = {item["variable"]: item["id"] for item in content.load(slug, "assessment")["items"]}
+    return assessment_notebook.fill_answers(
+        student_notebook(layout, slug), {item_of[v]: value for v, value in answers.items()},
+        code={item_of[v]: source for v, source in (extra_code or {}).items()})
 
 
 def score_of(answers: dict[str, str], slug: str) -> float:

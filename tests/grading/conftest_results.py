@@ -20,6 +20,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
@@ -88,16 +89,14 @@ def answer_cell_source(learner: FakeLearner, index: int, item: dict) -> str:
 
 def write_submission(release_dir: Path, workspace: Path, slug: str, learner: FakeLearner) -> None:
     notebook_name = f"{slug}-assessment.ipynb"
-    notebook = json.loads((release_dir / slug / notebook_name).read_text(encoding="utf-8"))
     spec = content.load(slug, "assessment")
-    by_grade_id = {cell["metadata"].get("nbgrader", {}).get("grade_id"): cell for cell in notebook["cells"]}
-    for index, item in enumerate(spec["items"]):
-        by_grade_id[f"{item['id']}-answer"]["source"] = answer_cell_source(learner, index, item)
-    for reflection in spec["reflections"]:
-        by_grade_id[reflection["id"]]["source"] = REFLECTION_TEXT.format(name=learner.name)
+    notebook = assessment_notebook.fill_answers(
+        nbformat.read(release_dir / slug / notebook_name, as_version=4), {},
+        code={item["id"]: answer_cell_source(learner, index, item) for index, item in enumerate(spec["items"])},
+        reflections={r["id"]: REFLECTION_TEXT.format(name=learner.name) for r in spec["reflections"]})
     target = workspace / "submitted" / learner.id / slug
     target.mkdir(parents=True, exist_ok=True)
-    (target / notebook_name).write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    nbformat.write(notebook, target / notebook_name)
 
 
 def write_roster(path: Path) -> Path:

@@ -17,13 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from markdown_it import MarkdownIt
 
+from ..components.base import md
 from .results import PASSED, WAITING, Cohort, Learner, Module, ModuleResult
 
 TEMPLATE = "feedback.html.j2"
-# html=False makes any HTML inside a content file appear as text, never as markup.
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
 _ANSWER_SHOWN_MAX = 200
 
 
@@ -36,7 +34,8 @@ class LearnerAnswer:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("toolkit_course", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(_MARKDOWN.render(text or ""))
+    # The course's one markdown renderer, which shows any HTML inside a content file as text.
+    env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(md(text))
     env.filters["points"] = lambda value: f"{value:g}"
     return env
 
