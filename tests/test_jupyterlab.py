@@ -1,4 +1,5 @@
-"""Module 1 completed live in JupyterLab 4: a real server, a real kernel, real ipywidgets, in Chromium."""
+"""Module 1 completed live in JupyterLab 4 (and its classifier in Notebook 7): a real server, a real
+kernel, real ipywidgets, in Chromium."""
 
 from __future__ import annotations
 
@@ -69,28 +70,40 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def notebook(lab):
-    outside: list[str] = []
+def chromium():
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.on("request", lambda r: outside.append(r.url)
-                if urlparse(r.url).hostname not in ("127.0.0.1", "localhost") and r.url.startswith("http") else None)
-        page.set_default_timeout(30_000)
-        page.goto(f"{lab}/lab/tree/notebooks/{SLUG}.ipynb?token={TOKEN}")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-        page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=120_000)
-        page.locator(".jp-Notebook").first.click()
-        page.keyboard.press("Control+Shift+C")
-        page.keyboard.type("Run All Cells")
-        page.keyboard.press("Enter")
-        page.wait_for_selector("text=Play again", state="detached")  # scenario starts fresh
-        page.wait_for_selector(".widget-radio-box", state="attached", timeout=120_000)
-        page.wait_for_function("document.querySelectorAll('.jp-Cell .jp-InputArea-prompt').length > 0 && "
-                               "![...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('[*]'))",
-                               timeout=180_000)
-        yield page
+        yield browser
         browser.close()
+
+
+def open_and_run_all(browser, url: str, outside: list[str], wait_until_ready):
+    """Open the lesson at url, run every cell from the command palette, and wait for the widgets."""
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.on("request", lambda r: outside.append(r.url)
+            if urlparse(r.url).hostname not in ("127.0.0.1", "localhost") and r.url.startswith("http") else None)
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    wait_until_ready(page)
+    page.locator(".jp-Notebook").first.click()
+    page.keyboard.press("Control+Shift+C")
+    page.keyboard.type("Run All Cells")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".widget-radio-box", state="attached", timeout=180_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def notebook(lab, chromium):
+    outside: list[str] = []
+    page = open_and_run_all(chromium, f"{lab}/lab/tree/notebooks/{SLUG}.ipynb?token={TOKEN}", outside,
+                            lambda p: p.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=120_000))
+    page.wait_for_function("document.querySelectorAll('.jp-Cell .jp-InputArea-prompt').length > 0 && "
+                           "![...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('[*]'))",
+                           timeout=180_000)
+    yield page
+    page.close()
     assert outside == [], f"JupyterLab requested other hosts: {outside}"
 
 
@@ -134,3 +147,18 @@ def test_live_scenario_reaches_its_debrief(notebook):
         notebook.wait_for_timeout(400)
     assert "Debrief" in block.inner_text()
     assert "Your path" in block.inner_text()
+
+
+def test_notebook7_runs_the_lesson_with_live_widgets(lab, chromium):
+    """Notebook 7 shares JupyterLab's widget manager; check the lesson's widgets work there too."""
+    outside: list[str] = []
+    # Notebook 7 shows no kernel status text to wait on, so give the kernel a few seconds.
+    page = open_and_run_all(chromium, f"{lab}/notebooks/notebooks/{SLUG}.ipynb?token={TOKEN}", outside,
+                            lambda p: p.wait_for_timeout(5_000))
+    block = page.locator(".widget-vbox", has=page.get_by_role("button", name="Show the legal analysis")).last
+    block.get_by_label(content.legal_elements()["smuggling"]["elements"][0]["label"], exact=True).check()
+    block.get_by_role("button", name="Show the legal analysis").click()
+    page.wait_for_timeout(1_000)
+    assert "On the elements you ticked: Neither." in block.inner_text()
+    page.close()
+    assert outside == [], f"Notebook 7 requested other hosts: {outside}"
