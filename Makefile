@@ -45,7 +45,7 @@ test: $(STAMP) browser-deps
 	$(BIN)/pytest
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00-orientation.ipynb
 
 bench: $(STAMP)
 	$(PY) -m toolkit_course.bench
