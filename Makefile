@@ -48,7 +48,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00-orientation.ipynb
 
 bench: $(STAMP)
-	$(PY) -m toolkit_course.bench
+	$(PY) -m toolkit_course.bench $(if $(LEARNERS),--learners $(LEARNERS))
 
 lock:
 	(head -n 2 requirements.lock; $(PY) -m pip freeze --exclude-editable) > requirements.lock.new
