@@ -15,14 +15,22 @@ def course_root() -> Path:
     return content.content_root().parent
 
 
-def nbgrader_env(workspace: Path | None = None) -> dict[str, str]:
-    """Environment for an nbgrader subprocess.
+def path_with_scripts(path: str | None) -> str:
+    """PATH with this Python's scripts folder first.
 
-    nbgrader runs `alembic` by name to create a new gradebook, so the folder of
-    this Python's scripts must be on PATH even when the venv is not activated.
+    nbgrader runs `alembic` by name to create a new gradebook, so that folder must be
+    on PATH even when the course's virtual environment is not activated.
     """
+    scripts = str(Path(sys.executable).parent)
+    if path and scripts in path.split(os.pathsep):
+        return path
+    return os.pathsep.join(filter(None, [scripts, path]))
+
+
+def nbgrader_env(workspace: Path | None = None) -> dict[str, str]:
+    """Environment for an nbgrader subprocess (see path_with_scripts)."""
     env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PATH"] = path_with_scripts(env.get("PATH"))
     if workspace:
         env["TOOLKIT_GRADING_WORKSPACE"] = str(workspace)
     return env

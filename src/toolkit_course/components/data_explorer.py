@@ -14,6 +14,7 @@ matplotlib.use("Agg")  # figures are rendered to PNG here; no display backend is
 import matplotlib.pyplot as plt  # noqa: E402
 
 from .. import content  # noqa: E402
+from ..palette import HATCHES, OKABE_ITO  # noqa: E402
 from ..content import ContentError  # noqa: E402
 from .base import Component, render  # noqa: E402
 
@@ -22,10 +23,6 @@ VIEWS = {
     "forms": ("glotip-forms-of-exploitation.csv", "Detected victims of trafficking by form of exploitation"),
 }
 COLUMNS = ("edition", "published", "data_year", "group", "percent", "found_in")
-# Okabe-Ito colours stay distinct for the common forms of colour blindness;
-# hatching and value labels mean colour is never the only cue.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
-HATCHES = ["", "//", "..", "xx", "\\\\", "++"]
 CAVEAT = ("These are shares of victims detected and reported by national authorities, not of all victims: "
           "they do not measure how many people are trafficked. A change can reflect detection as much as crime. "
           "Each edition reports data mainly for a year about two years before it was published. "
@@ -83,7 +80,7 @@ def figure_png(view: str, rows: list[dict]) -> bytes:
     for index, group in enumerate(groups):
         xs = [e + (index - (len(groups) - 1) / 2) * width for e in range(len(editions))]
         heights = [values[ed].get(group, 0) for ed in editions]
-        bars = ax.bar(xs, heights, width, label=group, color=PALETTE[index], hatch=HATCHES[index], edgecolor="white")
+        bars = ax.bar(xs, heights, width, label=group, color=OKABE_ITO[index], hatch=HATCHES[index], edgecolor="white")
         ax.bar_label(bars, labels=[f"{h:.0f}%" if h else "" for h in heights], fontsize=8, padding=2)
     ax.set_xticks(range(len(editions)), editions)
     ax.set_ylabel("Share of detected victims (%)")

@@ -18,10 +18,9 @@ import jinja2
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..palette import HATCHES, OKABE_ITO
 from .results import PASSED, Cohort, Module
 
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-HATCHES = ["", "//", "..", "xx", "\\\\", "oo", "--", "++"]
 NOT_RECORDED = "not recorded"
 SMALL_GROUP = 5
 

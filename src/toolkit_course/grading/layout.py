@@ -7,7 +7,6 @@ nbgrader subprocess we start gets that variable, so both always agree.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,11 +68,8 @@ class Layout:
 
 
 def _put_environment_tools_on_path() -> None:
-    # nbgrader's Gradebook runs the `alembic` command when it creates a database; it is installed
-    # next to this Python, which is not on PATH when the environment is not activated.
-    tools = str(Path(sys.executable).parent)
-    if tools not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join(filter(None, [tools, os.environ.get("PATH")]))
+    # In-process Gradebooks run `alembic` too, so this process needs the same PATH as subprocesses.
+    os.environ["PATH"] = release.path_with_scripts(os.environ.get("PATH"))
 
 
 def layout(root: Path | str | None = None, workspace: Path | str | None = None) -> Layout:
