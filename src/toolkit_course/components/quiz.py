@@ -200,7 +200,10 @@ WHAT_IT_NEEDS = {
     "smuggling": "Smuggling needs someone to procure another person's illegal entry into a State for a financial or "
                  "other material benefit (Smuggling of Migrants Protocol, art. 3(a)). Check all three are in the facts.",
     "both": "'Both' needs every element of each crime. Check the facts against each definition separately.",
-    "neither": "The facts do show every element of at least one of the crimes. Look again, element by element.",
+    # Shown on every card whose answer is not "neither", including cards whose answer is "more facts
+    # needed", so it must not claim that the facts prove a crime.
+    "neither": "'Neither' fits only when the facts rule out at least one element of each crime. Look again, "
+               "element by element: is each missing element really ruled out, or only not yet known?",
     "more-facts-needed": "The facts given are enough to decide. Save 'more facts needed' for cases where an element "
                          "can be neither seen nor ruled out.",
 }
