@@ -133,12 +133,23 @@ def test_scenario_can_be_walked_to_its_debrief(page, book_url):
     assert scenario.locator(".tc-path").count() == 0
 
 
-@pytest.mark.parametrize("pick", ["best", "first"])
+def _checklist_answers(data: dict, pick: str) -> dict[str, int]:
+    """'best' everywhere, 'first' everywhere, or 'harmful': the best everywhere except one answer that caps the level."""
+    best = {q["id"]: max(range(len(q["options"])), key=lambda i: q["options"][i]["points"]) for q in data["questions"]}
+    if pick == "first":
+        return {qid: 0 for qid in best}
+    if pick == "harmful":
+        capping = [(q["id"], i) for q in data["questions"] for i, o in enumerate(q["options"]) if o.get("caps_level")]
+        assert capping, "the checklist has no answer that caps the level"
+        best[capping[0][0]] = capping[0][1]
+    return best
+
+
+@pytest.mark.parametrize("pick", ["best", "first", "harmful"])
 def test_checklist_rating_matches_the_python_rule(page, book_url, pick):
     slug = "03-gender-equality"
     data = content.load(slug, "checklist")
-    answers = {q["id"]: (max(range(len(q["options"])), key=lambda i: q["options"][i]["points"]) if pick == "best" else 0)
-               for q in data["questions"]}
+    answers = _checklist_answers(data, pick)
     expected = rate(data, answers)
     open_module(page, book_url, slug)
     checklist = page.locator("section.tc-checklist")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -200,3 +201,79 @@ def test_sorter_from_content_marks_each_item_against_its_category():
         assert sorter.check(item["id"]).correct
     right, total = sorter.session.score
     assert right == total
+
+
+# ---------- A harmful answer caps the checklist's rating, in every checklist of the course ----------
+
+def _checklists() -> list[tuple[str, dict]]:
+    return [(slug, content.load(slug, "checklist")) for slug in content.published_slugs()
+            if content.module_path(slug, "checklist").exists()]
+
+
+def _capping_options() -> list[tuple[str, dict, str, int]]:
+    """Every (slug, data, question id, option index) whose option carries caps_level, read from the content."""
+    return [(slug, data, question["id"], index)
+            for slug, data in _checklists()
+            for question in data["questions"]
+            for index, option in enumerate(question["options"]) if option.get("caps_level")]
+
+
+def _best_answers(data: dict) -> dict[str, int]:
+    return {q["id"]: max(range(len(q["options"])), key=lambda i: q["options"][i]["points"]) for q in data["questions"]}
+
+
+def test_the_gender_checklist_flags_its_harmful_answers():
+    # Guards the data: if the flags were deleted, the cap test below would have nothing to check.
+    flagged = [(slug, qid) for slug, _, qid, _ in _capping_options()]
+    assert ("03-gender-equality", "do-no-harm") in flagged
+
+
+@pytest.mark.parametrize("slug, data, question_id, option_index", _capping_options(),
+                         ids=lambda value: value if isinstance(value, (str, int)) else "")
+def test_a_harmful_answer_caps_the_level_whatever_the_other_answers(slug, data, question_id, option_index):
+    option = next(q for q in data["questions"] if q["id"] == question_id)["options"][option_index]
+    order = [level["id"] for level in data["levels"]]
+    cap = order.index(option["caps_level"])
+    answers = _best_answers(data) | {question_id: option_index}
+    rating = rate(data, answers)
+    assert order.index(rating.level["id"]) <= cap, (
+        f"{slug}: '{option['label']}' with the best answer everywhere else rates {rating.level['id']} "
+        f"({rating.score} of {rating.max_score}), above its cap {option['caps_level']}")
+    assert option["label"] in rating.capped_by, "the result names the answer that capped it"
+    # The cap never raises a rating: with every answer at its worst, the level is the lowest anyway.
+    worst = {q["id"]: min(range(len(q["options"])), key=lambda i: q["options"][i]["points"]) for q in data["questions"]}
+    assert rate(data, worst | {question_id: option_index}).level["id"] == order[0]
+
+
+def test_a_cap_in_the_small_checklist_holds_and_shows_in_the_result():
+    capped = {**CHECKLIST, "questions": [
+        {"id": "harm", "text": "Does it restrict rights?", "options": [
+            {"label": "Yes", "points": 0, "caps_level": "gender-unequal", "gap": "It restricts rights.",
+             "mitigation": "Redesign it."},
+            {"label": "No", "points": 2}]},
+        *CHECKLIST["questions"]]}
+    assert rate(capped, {"harm": 1, "consulted": 1, "causes": 1}).level["id"] == "gender-transformative"
+    rating = rate(capped, {"harm": 0, "consulted": 1, "causes": 1})
+    assert (rating.score, rating.level["id"], rating.capped_by) == (4, "gender-unequal", ("Yes",))
+    checklist = Checklist(capped)
+    for qid, index in {"harm": 0, "consulted": 1, "causes": 1}.items():
+        checklist.answer(qid, index)
+    checklist.rate()
+    assert "Gender-unequal" in checklist.result.value
+    assert re.search(r"caps the rating:</strong> Yes</p>", checklist.result.value), "the learner is told which answer capped it"
+
+
+def test_the_checklist_page_without_a_kernel_carries_the_python_rule_as_data():
+    # The kernel-free page must not hold its own thresholds or caps: it gets Python's tables.
+    checklist = show.checklist("03-gender-equality")
+    data = json.loads(re.search(r'<script type="application/json" class="tc-data">(.*?)</script>',
+                                checklist.static_html(), re.S).group(1))
+    order = [level["id"] for level in checklist.data["levels"]]
+    assert len(data["level_for_score"]) == rate(checklist.data, _best_answers(checklist.data)).max_score + 1
+    for score, level_index in enumerate(data["level_for_score"]):
+        reached = [level["id"] for level in checklist.data["levels"] if score >= level["min_points"]][-1]
+        assert order[level_index] == reached, f"score {score}"
+    for question, embedded in zip(checklist.data["questions"], data["questions"]):
+        for option, carried in zip(question["options"], embedded["options"]):
+            expected = order.index(option["caps_level"]) if option.get("caps_level") else len(order) - 1
+            assert carried["ceiling"] == expected

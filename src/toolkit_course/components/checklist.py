@@ -26,23 +26,47 @@ class Rating:
     max_score: int
     level: dict
     gaps: tuple[Gap, ...] = field(default_factory=tuple)
+    capped_by: tuple[str, ...] = field(default_factory=tuple)
+
+
+# The rule, stated once. Two tables, both computed here from the checklist's data:
+# - level_for_score: for every possible score, the index of the highest level whose min_points it reaches;
+# - ceiling: for every option, the index of the highest level an intervention can reach when that option is
+#   chosen (the level named by its caps_level, or the top level when it has none).
+# The rating is the lowest of the score's level and the ceilings of the chosen answers, so one harmful
+# answer (for example "it restricts someone's rights") caps the level whatever the points add up to.
+# rate() uses these tables, and Checklist.static_html() embeds the same tables for the page without a
+# kernel, whose script only adds the points and takes the lowest index: it holds no thresholds of its own.
+
+def max_score(data: dict) -> int:
+    return sum(max(o["points"] for o in q["options"]) for q in data["questions"])
+
+
+def level_for_score(data: dict) -> list[int]:
+    return [max(i for i, lvl in enumerate(data["levels"]) if score >= lvl["min_points"])
+            for score in range(max_score(data) + 1)]
+
+
+def ceiling(data: dict, option: dict) -> int:
+    order = [lvl["id"] for lvl in data["levels"]]
+    return order.index(option["caps_level"]) if option.get("caps_level") else len(order) - 1
 
 
 def rate(data: dict, answers: dict[str, int]) -> Rating:
-    """The rule, stated once: add the points of the chosen answers; the level is the highest
-    whose min_points the score reaches. toolkit-components.js applies the same rule to the same data."""
+    """Add the points of the chosen answers; the level is the one the score reaches, capped by any
+    chosen answer that carries caps_level (see the tables above)."""
     missing = [q["id"] for q in data["questions"] if q["id"] not in answers]
     if missing:
         raise ValueError(f"answer every question first; not answered: {', '.join(missing)}")
-    score, gaps = 0, []
-    for question in data["questions"]:
-        option = question["options"][answers[question["id"]]]
-        score += option["points"]
-        if option.get("gap"):
-            gaps.append(Gap(question["text"], option["label"], option["gap"], option["mitigation"]))
-    level = [lvl for lvl in data["levels"] if score >= lvl["min_points"]][-1]
-    max_score = sum(max(o["points"] for o in q["options"]) for q in data["questions"])
-    return Rating(score, max_score, level, tuple(gaps))
+    chosen = [(question, question["options"][answers[question["id"]]]) for question in data["questions"]]
+    score = sum(option["points"] for _, option in chosen)
+    reached = level_for_score(data)[score]
+    index = min([reached] + [ceiling(data, option) for _, option in chosen])
+    # The answers that pulled the rating below what the points reached, so the learner sees why.
+    capped_by = tuple(option["label"] for _, option in chosen if ceiling(data, option) < reached)
+    gaps = tuple(Gap(question["text"], option["label"], option["gap"], option["mitigation"])
+                 for question, option in chosen if option.get("gap"))
+    return Rating(score, max_score(data), data["levels"][index], gaps, capped_by)
 
 
 def report_html(data: dict, intervention: str, answers: dict[str, int], rating: Rating) -> str:
@@ -96,13 +120,15 @@ class Checklist(Component):
 
     def static_html(self) -> str:
         component_id = unique_id("checklist")
+        # The page gets the rule's tables from Python (see level_for_score and ceiling), not a copy of it.
         data = {"title": self.data["title"], "source": self.data["source"],
                 "questions": [{"id": q["id"], "text": q["text"],
                                "options": [{"label": o["label"], "points": o["points"], "gap": o.get("gap", ""),
-                                            "mitigation": o.get("mitigation", "")} for o in q["options"]]}
+                                            "mitigation": o.get("mitigation", ""), "ceiling": ceiling(self.data, o)}
+                                           for o in q["options"]]}
                               for q in self.data["questions"]],
-                "levels": [{"label": l["label"], "min_points": l["min_points"], "meaning": l["meaning"]}
-                           for l in self.data["levels"]]}
+                "levels": [{"label": l["label"], "meaning": l["meaning"]} for l in self.data["levels"]],
+                "level_for_score": level_for_score(self.data), "max_score": max_score(self.data)}
         return render("checklist.html.j2", component_id=component_id, title=md_inline(self.data["title"]),
                       intro=md(self.data["intro"]), questions=self.data["questions"], md_inline=md_inline,
                       data_json=json_for_script(data))

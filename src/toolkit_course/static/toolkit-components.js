@@ -193,8 +193,10 @@
       return chosen;
     }
 
-    // The same rule as toolkit_course.components.checklist.rate(): add the points; the level
-    // is the highest whose min_points the score reaches.
+    // The rule is toolkit_course.components.checklist.rate(), and its tables come from Python in the
+    // embedded data: level_for_score (the level each possible score reaches) and each option's ceiling
+    // (the highest level it allows; lower for a harmful answer). Here we only add the points and take
+    // the lowest of the score's level and the chosen answers' ceilings. No thresholds live in this file.
     function rate() {
       var chosen = answers();
       var missing = data.questions.filter(function (q) { return !(q.id in chosen); });
@@ -203,15 +205,20 @@
           missing.map(function (q) { return data.questions.indexOf(q) + 1; }).join(", ") + ".</p>";
         return null;
       }
-      var score = 0, max = 0, gaps = [];
-      data.questions.forEach(function (q) {
-        var option = q.options[chosen[q.id]];
-        score += option.points;
-        max += Math.max.apply(null, q.options.map(function (o) { return o.points; }));
-        if (option.gap) gaps.push(option);
-      });
-      var level = data.levels.filter(function (l) { return score >= l.min_points; }).pop();
-      return { score: score, max: max, level: level, gaps: gaps, chosen: chosen };
+      var options = data.questions.map(function (q) { return q.options[chosen[q.id]]; });
+      var score = options.reduce(function (sum, o) { return sum + o.points; }, 0);
+      var reached = data.level_for_score[score];
+      var index = Math.min.apply(null, [reached].concat(options.map(function (o) { return o.ceiling; })));
+      return {
+        score: score, max: data.max_score, level: data.levels[index], chosen: chosen,
+        gaps: options.filter(function (o) { return o.gap; }),
+        cappedBy: options.filter(function (o) { return o.ceiling < reached; }).map(function (o) { return o.label; })
+      };
+    }
+
+    function capNote(rating) {
+      return rating.cappedBy.length ? "<p class=\"tc-cap\"><strong>The points alone would place it higher, but this " +
+        "answer caps the rating:</strong> " + rating.cappedBy.map(escapeText).join("; ") + "</p>" : "";
     }
 
     root.querySelector(".tc-rate").addEventListener("click", function () {
@@ -219,7 +226,7 @@
       if (!rating) return;
       result.innerHTML = '<div class="tc-rating"><p class="tc-verdict">Rating: <strong>' + escapeText(rating.level.label) +
         "</strong> (" + rating.score + " of " + rating.max + " points).</p><p>" + escapeText(rating.level.meaning) + "</p>" +
-        (rating.gaps.length ? '<p><strong>Gaps and suggested mitigations:</strong></p><ul class="tc-gaps">' +
+        capNote(rating) + (rating.gaps.length ? '<p><strong>Gaps and suggested mitigations:</strong></p><ul class="tc-gaps">' +
           rating.gaps.map(function (g) {
             return "<li><strong>" + escapeText(g.gap) + "</strong> Suggested mitigation: " + escapeText(g.mitigation) + "</li>";
           }).join("") + "</ul>" : "<p>No gaps found on these questions.</p>") + "</div>";
@@ -236,7 +243,7 @@
         "</title></head><body><h1>" + escapeText(data.title) + "</h1><p><strong>Intervention:</strong> " + escapeText(name) +
         "<br><strong>Date:</strong> " + new Date().toISOString().slice(0, 10) + "</p><h2>Rating: " +
         escapeText(rating.level.label) + " (" + rating.score + " of " + rating.max + " points)</h2><p>" +
-        escapeText(rating.level.meaning) + "</p><h2>Gaps and suggested mitigations</h2><ul>" +
+        escapeText(rating.level.meaning) + "</p>" + capNote(rating) + "<h2>Gaps and suggested mitigations</h2><ul>" +
         rating.gaps.map(function (g) { return "<li>" + escapeText(g.gap) + " Suggested mitigation: " + escapeText(g.mitigation) + "</li>"; }).join("") +
         "</ul><h2>Answers</h2><table>" + rows + "</table><p><small>Scale: " + escapeText(data.source) +
         ". The rating is a prompt for discussion, not a verdict.</small></p></body></html>";
