@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+import yaml
 
 from toolkit_course import content, legal_analysis, show
 from toolkit_course.components.checklist import Checklist, rate
@@ -277,3 +278,38 @@ def test_the_checklist_page_without_a_kernel_carries_the_python_rule_as_data():
         for option, carried in zip(question["options"], embedded["options"]):
             expected = order.index(option["caps_level"]) if option.get("caps_level") else len(order) - 1
             assert carried["ceiling"] == expected
+
+
+def test_a_checklist_can_rate_on_its_own_scale_and_name_what_it_rates(tmp_path):
+    # A return decision or an operation plan is not rated on the WHO gender scale: the levels and the
+    # words naming what is rated come from the data file.
+    decision = {"title": "Return risk", "intro": "Rate the plan.", "source": "A source", "subject": "return plan",
+                "levels": [{"id": "do-not-return", "label": "Do not return now", "min_points": 0, "meaning": "Stop."},
+                           {"id": "proceed", "label": "Proceed", "min_points": 2, "meaning": "Go ahead."}],
+                "questions": [{"id": "risk", "text": "Was the risk assessed?", "options": [
+                                  {"label": "Yes", "points": 2},
+                                  {"label": "No", "points": 0, "caps_level": "do-not-return",
+                                   "gap": "No risk assessment.", "mitigation": "Assess the risk first."}]},
+                              {"id": "consent", "text": "Did the person agree?", "options": [
+                                  {"label": "Yes", "points": 2}, {"label": "No", "points": 0, "gap": "No consent.",
+                                                                  "mitigation": "Ask."}]}]}
+    path = tmp_path / "checklist.yaml"
+    path.write_text(yaml.safe_dump(decision), encoding="utf-8")
+    data = content.load_file(path, "checklist")
+    # Answers are option indices: risk 0 = "Yes" (2 points), risk 1 = "No" (0 points, caps the level).
+    assert rate(data, {"risk": 1, "consent": 1}).level["id"] == "do-not-return"
+    assert rate(data, {"risk": 1, "consent": 0}).level["id"] == "do-not-return", "the cap holds at 2 points"
+    assert rate(data, {"risk": 0, "consent": 1}).level["id"] == "proceed"
+    page = Checklist(data).static_html()
+    assert "Rate this return plan" in page and "Return plan you are rating:" in page
+    assert "intervention" not in page.lower()
+
+
+def test_a_cap_that_names_no_level_of_its_checklist_is_rejected(tmp_path):
+    broken = {**CHECKLIST, "questions": [{"id": "harm", "text": "Harm?", "options": [
+        {"label": "Yes", "points": 0, "caps_level": "no-such-level", "gap": "g", "mitigation": "m"},
+        {"label": "No", "points": 2}]}, *CHECKLIST["questions"]]}
+    path = tmp_path / "checklist.yaml"
+    path.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    with pytest.raises(content.ContentError, match=r"questions\[0\] \(id 'harm'\).*caps_level 'no-such-level'"):
+        content.load_file(path, "checklist")

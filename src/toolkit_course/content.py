@@ -161,7 +161,15 @@ def _check_checklist(data: dict, path: Path) -> None:
     thresholds = [level["min_points"] for level in data["levels"]]
     if thresholds != sorted(thresholds) or len(set(thresholds)) != len(thresholds) or thresholds[0] != 0:
         raise ContentError(path, "levels", "min_points must start at 0 and rise strictly from one level to the next")
+    level_ids = [level["id"] for level in data["levels"]]
+    if len(set(level_ids)) != len(level_ids):
+        raise ContentError(path, "levels", "two levels share an id")
     for index, question in enumerate(data["questions"]):
+        for option in question["options"]:
+            if option.get("caps_level") and option["caps_level"] not in level_ids:
+                raise ContentError(path, _item_label("questions", index, question),
+                                   f"option '{option['label']}': caps_level '{option['caps_level']}' is not one of "
+                                   f"the levels {level_ids}")
         best = max(option["points"] for option in question["options"])
         for option in question["options"]:
             if option["points"] < best and not (option.get("gap") and option.get("mitigation")):

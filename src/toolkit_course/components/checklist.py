@@ -1,5 +1,5 @@
-"""Intervention calibration checklist: answers place a planned intervention on the WHO
-gender-responsiveness scale and list gaps with suggested mitigations."""
+"""Calibration checklist: answers place what is rated (a planned intervention, an operation plan, a
+return decision) on the checklist's ordered scale and list gaps with suggested mitigations."""
 
 from __future__ import annotations
 
@@ -69,21 +69,31 @@ def rate(data: dict, answers: dict[str, int]) -> Rating:
     return Rating(score, max_score(data), data["levels"][index], gaps, capped_by)
 
 
+def labels(data: dict) -> dict[str, str]:
+    """The words naming what is rated, for the widget, the page and the saved report alike."""
+    subject = data.get("subject", "intervention")
+    return {"name": f"{subject[:1].upper()}{subject[1:]}", "name_field": f"{subject[:1].upper()}{subject[1:]} you are rating:",
+            "rate": f"Rate this {subject}"}
+
+
 def report_html(data: dict, intervention: str, answers: dict[str, int], rating: Rating) -> str:
     chosen = [(q["text"], q["options"][answers[q["id"]]]["label"]) for q in data["questions"]]
     return render("checklist_report.html.j2", title=data["title"], intervention=intervention or "(not named)",
-                  date=dt.date.today().isoformat(), chosen=chosen, rating=rating, source=data["source"])
+                  date=dt.date.today().isoformat(), chosen=chosen, rating=rating, source=data["source"],
+                  labels=labels(data))
 
 
 class Checklist(Component):
     def __init__(self, data: dict):
         self.data = data
-        self.name = widgets.Text(description="Intervention:", placeholder="e.g. training for border officials",
-                                 layout=widgets.Layout(width="min(100%, 40em)"))
+        words = labels(data)
+        self.name = widgets.Text(description=f"{words['name']}:", layout=widgets.Layout(width="min(100%, 40em)"),
+                                 style={"description_width": "initial"})
         self.radios = {q["id"]: widgets.RadioButtons(options=[(o["label"], i) for i, o in enumerate(q["options"])],
                                                      value=None, layout=widgets.Layout(width="auto"))
                        for q in data["questions"]}
-        rate_button = widgets.Button(description="Rate this intervention", button_style="primary")
+        rate_button = widgets.Button(description=words["rate"], button_style="primary",
+                                     layout=widgets.Layout(width="auto"))
         rate_button.on_click(lambda _: self.rate())
         save_button = widgets.Button(description="Save the result as a report", icon="save")
         save_button.on_click(lambda _: self.save_report())
@@ -121,7 +131,7 @@ class Checklist(Component):
     def static_html(self) -> str:
         component_id = unique_id("checklist")
         # The page gets the rule's tables from Python (see level_for_score and ceiling), not a copy of it.
-        data = {"title": self.data["title"], "source": self.data["source"],
+        data = {"title": self.data["title"], "source": self.data["source"], "labels": labels(self.data),
                 "questions": [{"id": q["id"], "text": q["text"],
                                "options": [{"label": o["label"], "points": o["points"], "gap": o.get("gap", ""),
                                             "mitigation": o.get("mitigation", ""), "ceiling": ceiling(self.data, o)}
@@ -131,4 +141,5 @@ class Checklist(Component):
                 "level_for_score": level_for_score(self.data), "max_score": max_score(self.data)}
         return render("checklist.html.j2", component_id=component_id, title=md_inline(self.data["title"]),
                       intro=md(self.data["intro"]), questions=self.data["questions"], md_inline=md_inline,
+                      labels=labels(self.data),
                       data_json=json_for_script(data))

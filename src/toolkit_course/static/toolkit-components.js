@@ -178,7 +178,7 @@
     start(false);
   }
 
-  /* ---------- Intervention calibration checklist ---------- */
+  /* ---------- Calibration checklist ---------- */
   function initChecklist(root) {
     var data = readData(root);
     var result = root.querySelector(".tc-result");
@@ -240,7 +240,7 @@
         return "<tr><td>" + escapeText(q.text) + "</td><td>" + escapeText(q.options[rating.chosen[q.id]].label) + "</td></tr>";
       }).join("");
       var report = '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>' + escapeText(data.title) +
-        "</title></head><body><h1>" + escapeText(data.title) + "</h1><p><strong>Intervention:</strong> " + escapeText(name) +
+        "</title></head><body><h1>" + escapeText(data.title) + "</h1><p><strong>" + escapeText(data.labels.name) + ":</strong> " + escapeText(name) +
         "<br><strong>Date:</strong> " + new Date().toISOString().slice(0, 10) + "</p><h2>Rating: " +
         escapeText(rating.level.label) + " (" + rating.score + " of " + rating.max + " points)</h2><p>" +
         escapeText(rating.level.meaning) + "</p>" + capNote(rating) + "<h2>Gaps and suggested mitigations</h2><ul>" +
