@@ -5,12 +5,16 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import shutil
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+import nbformat
 import pytest
+
+from toolkit_course import assessment_notebook, release
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -52,3 +56,58 @@ def book_url(built_book):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+class ScratchCourse:
+    """A scratch copy of the course in which real nbgrader releases and grades assessments.
+
+    nbgrader runs the public way: `python -m nbgrader ...` with the course's nbgrader_config.py,
+    from the scratch course root, in the environment release.nbgrader_env gives it. Its gradebook
+    and submissions stay in the scratch folder, never in the shared grading workspace.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+        self.workspace = root / "grading-workspace"
+        self.env = release.nbgrader_env(self.workspace)
+
+    def _nbgrader(self, *args: str) -> None:
+        result = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--force"],
+                                cwd=self.root, env=self.env, capture_output=True, text=True)
+        assert result.returncode == 0, (
+            f"nbgrader {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-4000:]}")
+
+    def release(self, slug: str) -> nbformat.NotebookNode:
+        """The student version nbgrader makes from the module's current assessment.yaml.
+
+        Generated here rather than copied from exercises/, so the check follows the content file
+        even before `make release` (tests/test_assessments.py checks that the committed copy matches).
+        """
+        assessment_notebook.write(self.root, slug)
+        self._nbgrader("generate_assignment", slug)
+        return nbformat.read(self.root / "exercises" / slug / assessment_notebook.notebook_name(slug), as_version=4)
+
+    def autograde(self, slug: str, submissions: dict[str, nbformat.NotebookNode]) -> dict[str, dict[str, float]]:
+        """Grade every submission (student id -> filled notebook) in one `nbgrader autograde` run.
+
+        Returns each student's auto-graded scores by grade id (the item id of each hidden test).
+        """
+        from nbgrader.api import Gradebook  # imported here: most test files never grade
+
+        name = assessment_notebook.notebook_name(slug)
+        for student, notebook in submissions.items():
+            target = self.workspace / "submitted" / student / slug / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, target)
+        self._nbgrader("autograde", slug)
+        with Gradebook(f"sqlite:///{self.workspace / 'gradebook.db'}") as gradebook:
+            return {student: {g.name: g.auto_score
+                              for g in gradebook.find_submission_notebook(name[:-len(".ipynb")], slug, student).grades
+                              if g.auto_score is not None}
+                    for student in submissions}
+
+
+@pytest.fixture(scope="session")
+def scratch_course(tmp_path_factory) -> ScratchCourse:
+    return ScratchCourse(tmp_path_factory.mktemp("scratch-course"))

@@ -8,15 +8,12 @@ import io
 from collections import defaultdict
 
 import ipywidgets as widgets
-import matplotlib
+from matplotlib.figure import Figure  # object API, no pyplot: see figure_png
 
-matplotlib.use("Agg")  # figures are rendered to PNG here; no display backend is needed
-import matplotlib.pyplot as plt  # noqa: E402
-
-from .. import content  # noqa: E402
-from ..palette import HATCHES, OKABE_ITO  # noqa: E402
-from ..content import ContentError  # noqa: E402
-from .base import Component, render  # noqa: E402
+from .. import content
+from ..content import ContentError
+from ..palette import HATCHES, OKABE_ITO
+from .base import Component, render
 
 VIEWS = {
     "sex-age": ("glotip-victims-by-sex-and-age.csv", "Detected victims of trafficking by sex and age"),
@@ -74,8 +71,11 @@ def alt_text(view: str, rows: list[dict]) -> str:
 
 
 def figure_png(view: str, rows: list[dict]) -> bytes:
+    # matplotlib's object API draws straight to PNG without pyplot, so this module never selects or
+    # changes the backend: the learner's own charts in a lesson keep displaying inline.
     editions, groups, values = _by_edition(rows)
-    fig, ax = plt.subplots(figsize=(8, 4.2), dpi=100)
+    fig = Figure(figsize=(8, 4.2), dpi=100)
+    ax = fig.subplots()
     width = 0.8 / len(groups)
     for index, group in enumerate(groups):
         xs = [e + (index - (len(groups) - 1) / 2) * width for e in range(len(editions))]
@@ -91,7 +91,6 @@ def figure_png(view: str, rows: list[dict]) -> bytes:
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
-    plt.close(fig)
     return buffer.getvalue()
 
 
@@ -110,8 +109,9 @@ class DataExplorer(Component):
             raise ValueError(f"unknown view '{view}'; choose one of {', '.join(VIEWS)}")
         self.view = view
         self.figure = widgets.HTML(figure_html(view))
-        self.picker = widgets.ToggleButtons(options=[("By sex and age", "sex-age"), ("By form of exploitation", "forms")],
-                                            value=view, description="Show:")
+        self.picker = widgets.ToggleButtons(
+            options=[("By sex and age", "sex-age"), ("By form of exploitation", "forms")], value=view,
+            description="Show:")
         self.picker.observe(lambda change: self.show(change["new"]), names="value")
         self.widget = widgets.VBox([self.picker, self.figure])
 
