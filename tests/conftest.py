@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from toolkit_course import assessment_notebook, release
+from toolkit_course import assessment_notebook, content, release
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -88,6 +88,35 @@ class ScratchCourse:
         self._nbgrader("generate_assignment", slug)
         return nbformat.read(self.root / "exercises" / slug / assessment_notebook.notebook_name(slug), as_version=4)
 
+    def release_all(self) -> dict[str, nbformat.NotebookNode]:
+        """Every assessed module's student version, made by one `nbgrader generate_assignment "*"`."""
+        release.render_solutions(self.root)
+        release.generate_exercises(self.root, workspace=self.workspace)
+        return {slug: nbformat.read(self.root / "exercises" / slug / assessment_notebook.notebook_name(slug),
+                                    as_version=4)
+                for slug in content.assessed_slugs()}
+
+    def autograde_all(self, submissions: dict[tuple[str, str], nbformat.NotebookNode]) -> dict[tuple[str, str], dict]:
+        """Grade (module, student) -> notebook for every module in ONE `nbgrader autograde "*"` run.
+
+        Starting nbgrader costs seconds and grading a notebook a fraction of one, so the answer-key and
+        validity tests hand in all their cases together rather than one run per module.
+        """
+        from nbgrader.api import Gradebook
+
+        for (slug, student), notebook in submissions.items():
+            target = self.workspace / "submitted" / student / slug / assessment_notebook.notebook_name(slug)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, target)
+        self._nbgrader("autograde", "*")
+        scores = {}
+        with Gradebook(f"sqlite:///{self.workspace / 'gradebook.db'}") as gradebook:
+            for slug, student in submissions:
+                notebook = gradebook.find_submission_notebook(assessment_notebook.notebook_name(slug)[:-len(".ipynb")],
+                                                              slug, student)
+                scores[(slug, student)] = {g.name: g.auto_score for g in notebook.grades if g.auto_score is not None}
+        return scores
+
     def autograde(self, slug: str, submissions: dict[str, nbformat.NotebookNode]) -> dict[str, dict[str, float]]:
         """Grade every submission (student id -> filled notebook) in one `nbgrader autograde` run.
 
@@ -106,6 +135,12 @@ class ScratchCourse:
                               for g in gradebook.find_submission_notebook(name[:-len(".ipynb")], slug, student).grades
                               if g.auto_score is not None}
                     for student in submissions}
+
+
+@pytest.fixture(scope="session")
+def make_scratch_course(tmp_path_factory):
+    """A new, empty ScratchCourse each call, for a test module that grades its own cases."""
+    return lambda: ScratchCourse(tmp_path_factory.mktemp("scratch-course"))
 
 
 @pytest.fixture(scope="session")

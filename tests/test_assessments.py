@@ -1,20 +1,17 @@
 """Graded assessments: generated from content, regenerated identically by nbgrader, and an honest answer key.
 
-The honesty tests grade real submissions with nbgrader's own `autograde` in a real
-kernel, in a scratch copy of the course, and read the scores from nbgrader's gradebook.
+The honesty tests grade real submissions with nbgrader's own `autograde` and the course's
+nbgrader_config.py (answers read from the notebook's text, hidden tests run by the grader),
+in a scratch copy of the course, and read the scores from nbgrader's gradebook.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbgrader.api import Gradebook
 
 from toolkit_course import assessment_notebook, content, release
 
@@ -76,45 +73,27 @@ def _wrong_answer(item: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Autograde, with nbgrader, one submission per case for every assessed module; return auto-graded scores."""
-    course = tmp_path_factory.mktemp("course")
-    for name in ("nbgrader_config.py", "solutions", "exercises"):
-        source = REPO / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, course / name)
-    workspace = course / "grading-workspace"
-    env = release.nbgrader_env(workspace)
+def graded(make_scratch_course):
+    """Autograde, with nbgrader, one submission per case for every assessed module; return auto-graded scores.
 
-    cases: dict[tuple[str, str], dict] = {}
+    The student versions are made from content/ in a scratch course (the committed copies are checked
+    above), and every case of every module is graded in one `nbgrader autograde` run.
+    """
+    course = make_scratch_course()
+    student_versions = course.release_all()
+    submissions = {}
     for slug in ASSESSED:
         spec = content.load(slug, "assessment")
-        name = assessment_notebook.notebook_name(slug)
-        student_nb = nbformat.read(course / "exercises" / slug / name, as_version=4)
-        submissions = {
-            "solution": nbformat.read(course / "solutions" / slug / name, as_version=4),
-            "untouched": student_nb,
-            "all-wrong": assessment_notebook.fill_answers(student_nb, {i["id"]: _wrong_answer(i) for i in spec["items"]}),
-        }
+        student_nb = student_versions[slug]
+        wrong = {i["id"]: _wrong_answer(i) for i in spec["items"]}
+        submissions[(slug, "solution")] = nbformat.read(course.root / "solutions" / slug /
+                                                        assessment_notebook.notebook_name(slug), as_version=4)
+        submissions[(slug, "untouched")] = student_nb
+        submissions[(slug, "all-wrong")] = assessment_notebook.fill_answers(student_nb, wrong)
         for item in spec["items"]:
-            answers = {i["id"]: _wrong_answer(i) for i in spec["items"]}
-            answers[item["id"]] = item["answer"]
-            submissions[f"only-{item['id']}"] = assessment_notebook.fill_answers(student_nb, answers)
-        for student, nb in submissions.items():
-            target = workspace / "submitted" / student / slug / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nb, target)
-            cases[(slug, student)] = {}
-        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", slug, "--force"],
-                       cwd=course, env=env, check=True, capture_output=True)
-        result = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", slug, "--force"],
-                                cwd=course, env=env, capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr[-4000:]
-
-    with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}") as gradebook:
-        for slug, student in cases:
-            notebook = gradebook.find_submission_notebook(assessment_notebook.notebook_name(slug)[:-6], slug, student)
-            cases[(slug, student)] = {g.name: g.auto_score for g in notebook.grades if g.auto_score is not None}
-    return cases
+            submissions[(slug, f"only-{item['id']}")] = assessment_notebook.fill_answers(
+                student_nb, wrong | {item["id"]: item["answer"]})
+    return course.autograde_all(submissions)
 
 
 def _total(scores: dict) -> float:
@@ -125,7 +104,8 @@ def _total(scores: dict) -> float:
 @pytest.mark.parametrize("slug", ASSESSED)
 def test_the_solution_scores_full_marks(graded, slug):
     spec = content.load(slug, "assessment")
-    assert _total(graded[(slug, "solution")]) == sum(i["points"] for i in spec["items"])
+    automatic = spec["items"] + spec.get("computed", [])  # computed items run in the sandbox
+    assert _total(graded[(slug, "solution")]) == sum(i["points"] for i in automatic)
 
 
 @pytest.mark.slow

@@ -229,15 +229,20 @@ def test_every_character_is_registered_once_under_a_unique_name(slug):
 
 @pytest.fixture(scope="module")
 def strategy_grades(scratch_course):
-    """slug -> student -> auto-graded scores by item; graded lazily, one `nbgrader autograde` per module."""
-
-    @functools.cache
-    def grade(slug: str) -> dict[str, dict[str, float]]:
+    """slug -> student -> auto-graded scores by item, for the key and every strategy in every assessed
+    module, graded together in one `nbgrader autograde` run."""
+    student_versions = scratch_course.release_all()
+    submissions = {}
+    for slug in ASSESSED:
         questions = validity.assessment_questions(content.load(slug, "assessment"))
-        student_version = scratch_course.release(slug)
-        submissions = {"key": fill_answers(student_version, {q.id: q.key for q in questions})}
-        submissions |= {s: fill_answers(student_version, validity.strategy_answers(questions, s)) for s in STRATEGIES}
-        return scratch_course.autograde(slug, submissions)
+        submissions[(slug, "key")] = fill_answers(student_versions[slug], {q.id: q.key for q in questions})
+        for strategy in STRATEGIES:
+            submissions[(slug, strategy)] = fill_answers(student_versions[slug],
+                                                         validity.strategy_answers(questions, strategy))
+    graded = scratch_course.autograde_all(submissions)
+
+    def grade(slug: str) -> dict[str, dict[str, float]]:
+        return {student: scores for (module, student), scores in graded.items() if module == slug}
 
     return grade
 

@@ -7,26 +7,33 @@ nbgrader then makes the student version in exercises/<slug>/ from it.
 Each auto-graded item becomes four cells, one job each:
   prompt (read-only)  ->  answer (learner types "b")  ->  format check (read-only,
   visible)  ->  hidden test (graded, points).
+A computed item (the learner writes code that computes values, say from a CSV file) has
+the same four cells, its answer box holding starter code; it may add a hand-graded plot.
+
+Every answer box carries, in its metadata, what grading must read from it (see
+grading/declarations.py): grading reads literal answers from the text of the box and
+runs computed ones in the sandbox, and runs the hidden tests in its own process.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import nbformat
 
 from . import content
+from .answer_checks import ANSWER_TYPES, fits_type
+from .grading import layout
+from .grading.declarations import COMPUTED, LITERAL, METADATA_KEY, PLOT
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-
-
-def notebook_name(slug: str) -> str:
-    return f"{slug}-assessment.ipynb"
+notebook_name = layout.notebook_name
 
 
 def solution_path(root: Path, slug: str) -> Path:
-    return Path(root) / "solutions" / slug / notebook_name(slug)
+    return Path(root) / layout.SOURCE / slug / notebook_name(slug)
 
 
 def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=None) -> dict:
@@ -43,15 +50,19 @@ def _markdown(grade_id: str, text: str, **flags) -> nbformat.NotebookNode:
     return cell
 
 
-def _code(grade_id: str, source: str, **flags) -> nbformat.NotebookNode:
+def _code(grade_id: str, source: str, *, answer: dict | None = None, **flags) -> nbformat.NotebookNode:
+    """A code cell; `answer` declares what grading reads from it (kind, names and types, data files)."""
     cell = nbformat.v4.new_code_cell(source.strip(), metadata=_meta(grade_id, **flags))
+    if answer:
+        cell.metadata[METADATA_KEY] = answer
     cell.id = grade_id
     return cell
 
 
 def _introduction(slug: str, spec: dict) -> str:
-    total = sum(item["points"] for item in spec["items"])
-    manual = sum(r["points"] for r in spec["reflections"])
+    computed = spec.get("computed", [])
+    total = sum(item["points"] for item in spec["items"] + computed)
+    manual = sum(r["points"] for r in spec["reflections"]) + sum(c["plot"]["points"] for c in computed if "plot" in c)
     return f"""
 # {spec['title']}
 
@@ -73,6 +84,16 @@ Type the letter or word of your answer between the quotes, in this form: `answer
 (press **Shift + Enter**) and run the check box below it. The check tells you if your answer is one of the
 allowed options. It does not tell you if your answer is right: that happens when your facilitator grades the
 assessment. Do not change the name on the left of the `=` sign.
+
+When your assessment is graded, only that line is read: any other code in an answer box is not run.
+{_COMPUTED_HOW if computed else ""}"""
+
+
+_COMPUTED_HOW = """
+**Questions that ask you to compute.** Some questions give you a box of starting code. Write your code in
+that box, run it, then run the check box below it: the check tells you if each value you must compute has
+been set, and is of the right kind. When your assessment is graded, the code in those boxes is run again,
+on its own, away from the rest of the notebook, so put all the code a question needs in its box.
 """
 
 
@@ -108,14 +129,117 @@ def _check_cell(item: dict) -> str:
 
 
 def _hidden_test(item: dict) -> str:
-    # "".__class__ is str itself and cannot be rebound by the learner, and str's
-    # methods reject non-strings, so an object that merely claims equality fails.
+    # The grader runs this on the plain value read from the answer box; normalise_answer is
+    # the same rule the learner's check uses, so a slip the check accepts is never marked wrong.
     return f"""
 # This cell marks question {item['id']} when the assessment is graded.
 ### BEGIN HIDDEN TESTS
-assert "".__class__.lower("".__class__.strip({item['variable']})) == {json.dumps(item['answer'])}
+from toolkit_course.answer_checks import normalise_answer
+assert normalise_answer({item['variable']}) == {json.dumps(item['answer'])}
 ### END HIDDEN TESTS
 """
+
+
+# ---------------------------------------------------------------- computed items
+
+def _computed_prompt(number: int, item: dict) -> str:
+    points = "point" if item["points"] == 1 else "points"
+    wanted = "\n".join(f"- `{a['name']}`: {a['description']} ({ANSWER_TYPES[a['type']]})" for a in item["answers"])
+    data = (f"\n\nThe data are in the file `{item['data_file']}`, in the same folder as this notebook."
+            if item.get("data_file") else "")
+    return f"""
+## Question {number} ({item['points']} {points})
+
+{item['prompt'].strip()}{data}
+
+Your code in the box below must set:
+
+{wanted}
+"""
+
+
+def _computed_answer_cell(item: dict) -> str:
+    return f"""
+{item.get('starter_code', '').strip()}
+### BEGIN SOLUTION
+{item['solution_code'].strip()}
+### END SOLUTION
+"""
+
+
+def _computed_check_cell(item: dict) -> str:
+    declared = {a["name"]: a["type"] for a in item["answers"]}
+    return f"check_values(globals(), {json.dumps(declared)})"
+
+
+def _computed_test(item: dict) -> str:
+    checks = "\n".join(f"assert matches({a['name']}, {json.dumps(a['expected'])}, {a.get('tolerance', 0)})"
+                       for a in item["answers"])
+    return f"""
+# This cell marks question {item['id']} when the assessment is graded.
+### BEGIN HIDDEN TESTS
+from toolkit_course.answer_checks import matches
+{checks}
+### END HIDDEN TESTS
+"""
+
+
+def _plot_cell(plot: dict) -> str:
+    return f"""
+{plot.get('starter_code', '').strip()}
+### BEGIN SOLUTION
+# Marking rubric (instructor version only):
+{_commented(plot['rubric'])}
+{plot['solution_code'].strip()}
+### END SOLUTION
+"""
+
+
+def _commented(text: str) -> str:
+    return "\n".join(f"# {line}".rstrip() for line in text.strip().splitlines())
+
+
+def _check_computed(slug: str, spec: dict) -> None:
+    """What the schema cannot say about computed items; a mistake names the file, the item and the field."""
+    path = content.module_path(slug, "assessment")
+    taken = {i["id"] for i in spec["items"] + spec["reflections"]} | {i["variable"] for i in spec["items"]}
+    for index, item in enumerate(spec.get("computed", [])):
+        label = f"computed[{index}] (id '{item['id']}')"
+        if item["id"] in taken:
+            raise content.ContentError(path, label, f"id: '{item['id']}' is used by another item")
+        taken.add(item["id"])
+        if item.get("data_file") and not (content.content_root() / "data" / item["data_file"]).is_file():
+            raise content.ContentError(path, label, f"data_file: no file content/data/{item['data_file']}")
+        for answer in item["answers"]:
+            if answer["name"] in taken:
+                raise content.ContentError(path, label, f"answers: the name '{answer['name']}' is used twice")
+            taken.add(answer["name"])
+            if not fits_type(answer["expected"], answer["type"]):
+                raise content.ContentError(path, label, f"answers: expected value of '{answer['name']}' is not "
+                                                        f"{ANSWER_TYPES[answer['type']]}")
+
+
+def _computed_cells(number: int, item: dict) -> list[nbformat.NotebookNode]:
+    declared = {"answer": COMPUTED, "names": {a["name"]: a["type"] for a in item["answers"]},
+                "data_files": [item["data_file"]] if item.get("data_file") else []}
+    cells = [
+        _markdown(f"{item['id']}-prompt", _computed_prompt(number, item), locked=True),
+        _code(f"{item['id']}-answer", _computed_answer_cell(item), solution=True, answer=declared),
+        _code(f"{item['id']}-check", _computed_check_cell(item), locked=True),
+        _code(item["id"], _computed_test(item), grade=True, locked=True, points=item["points"]),
+    ]
+    if "plot" in item:
+        plot = item["plot"]
+        points = "point" if plot["points"] == 1 else "points"
+        cells += [
+            _markdown(f"{item['id']}-plot-prompt",
+                      f"## Chart for question {number} ({plot['points']} {points}, marked by your facilitator)\n\n"
+                      f"{plot['prompt'].strip()}\n\nWrite the code that draws the chart in the box below. "
+                      "It runs after the box above, so it can use the values you computed there.", locked=True),
+            _code(f"{item['id']}-plot", _plot_cell(plot), grade=True, solution=True, points=plot["points"],
+                  answer={"answer": PLOT}),
+        ]
+    return cells
 
 
 def _reflection_cell(reflection: dict) -> str:
@@ -131,17 +255,23 @@ def _reflection_cell(reflection: dict) -> str:
 def build(slug: str) -> nbformat.NotebookNode:
     spec = content.load(slug, "assessment")
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    _check_computed(slug, spec)
+    computed = spec.get("computed", [])
+    checks = "check_answer, check_values" if computed else "check_answer"
     cells = [
         _markdown("introduction", _introduction(slug, spec), locked=True),
-        _code("setup", "from toolkit_course.answer_checks import check_answer", locked=True),
+        _code("setup", f"from toolkit_course.answer_checks import {checks}", locked=True),
     ]
     for number, item in enumerate(spec["items"], start=1):
+        literal = {"answer": LITERAL, "names": {item["variable"]: "text"}}
         cells += [
             _markdown(f"{item['id']}-prompt", _item_prompt(number, item), locked=True),
-            _code(f"{item['id']}-answer", _answer_cell(item), solution=True),
+            _code(f"{item['id']}-answer", _answer_cell(item), solution=True, answer=literal),
             _code(f"{item['id']}-check", _check_cell(item), locked=True),
             _code(item["id"], _hidden_test(item), grade=True, locked=True, points=item["points"]),
         ]
+    for number, item in enumerate(computed, start=len(spec["items"]) + 1):
+        cells += _computed_cells(number, item)
     for reflection in spec["reflections"]:
         points = "point" if reflection["points"] == 1 else "points"
         cells += [
@@ -161,8 +291,9 @@ def fill_answers(notebook: nbformat.NotebookNode, answers: dict[str, str], *, co
     """A copy of a student notebook filled in as a learner would, for tests and benchmarks.
 
     answers maps an item id to the value typed between the quotes; code maps an item id to
-    source that replaces its whole answer cell (say, a renamed variable); reflections maps a
-    reflection id to its written text. Items left out stay unanswered.
+    source that replaces its whole answer cell (say, a renamed variable, or a computed item's
+    code), or the grade id of another code box the learner writes in (say "c1-plot") to its
+    source; reflections maps a reflection id to its written text. Items left out stay unanswered.
     """
     filled = nbformat.from_dict(json.loads(json.dumps(notebook)))
     code, reflections = code or {}, reflections or {}
@@ -176,6 +307,8 @@ def fill_answers(notebook: nbformat.NotebookNode, answers: dict[str, str], *, co
             cell.source = f"{variable} = {json.dumps(answers[item_id])}"
         elif grade_id in reflections:
             cell.source = reflections[grade_id]
+        elif grade_id in code and cell.metadata["nbgrader"].get("solution") and cell.cell_type == "code":
+            cell.source = code[grade_id]  # another box the learner writes in, such as a computed item's plot
     return filled
 
 
@@ -184,7 +317,14 @@ def render_text(slug: str) -> str:
 
 
 def write(root: Path, slug: str) -> Path:
+    """Write the instructor notebook, and the data files its computed items read, into solutions/<slug>/.
+
+    nbgrader copies the data files into the student version, and grading hands them to the sandbox.
+    """
     path = solution_path(root, slug)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_text(slug), encoding="utf-8")
+    for item in content.load(slug, "assessment").get("computed", []):
+        if item.get("data_file"):
+            shutil.copyfile(content.content_root() / "data" / item["data_file"], path.parent / item["data_file"])
     return path

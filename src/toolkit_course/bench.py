@@ -1,37 +1,58 @@
-"""Benchmark grading: this tool (parallel, sandboxed) against plain sequential `nbgrader autograde`.
+"""Benchmark grading: the course's pipeline against plain sequential `nbgrader autograde` with nbgrader's stock Execute.
 
-    python -m toolkit_course.bench [--learners 200] [--jobs N]
+    python -m toolkit_course.bench [--learners 200] [--modules SLUG ... | all]
 
-Builds synthetic submissions by answering each assessed module's student version
-with a random mix of right and wrong answers (the right ones from
-content/<slug>/assessment.yaml), grades them both ways in scratch workspaces, and
-prints the wall time of each, the speed-up, the floor (the time merely to execute
-every notebook in a fresh kernel) and whether all grades match. Not a test.
+Renders the assessments afresh from content/ into a scratch copy of the course, builds one
+honest synthetic cohort by answering each module's student version with a random mix of
+right and wrong answers (the right ones from content/<slug>/assessment.yaml), then grades
+it, in scratch workspaces:
+
+  1. plain nbgrader, one module after another, with nbgrader's own autograde
+     preprocessors (its Execute runs every notebook in a kernel), as nbgrader ships;
+  2. `toolkit-course autograde`, the course's command (nbgrader_config.py's pipeline).
+
+It prints both wall times, the speed-up, and whether every grade of every learner is the
+same ("grades match"), or the grades that differ. Not a test: timing depends on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
+from nbgrader.api import Gradebook
+from nbgrader.converters import Autograde
 
-from . import assessment_notebook, content
-from .grading import autograde, sandbox
-from .grading.layout import Layout, layout as make_layout
+from . import assessment_notebook, content, release
+from .grading import autograde
+from .grading.layout import Layout
+from .grading.layout import layout as make_layout
+from .grading.nbgrader_run import NBGRADER, ensure_assignment
 
 
-def synthetic_submissions(where: Layout, learners: int, seed: int) -> int:
+def scratch_course(folder: Path, slugs: list[str]) -> Path:
+    """A course folder holding nbgrader_config.py and the assessments rendered from content/ now."""
+    root = folder / "course"
+    root.mkdir()
+    shutil.copy(release.course_root() / "nbgrader_config.py", root)
+    for slug in slugs:
+        assessment_notebook.write(root, slug)
+    release.generate_exercises(root, workspace=folder / "release-workspace", slugs=slugs)
+    return root
+
+
+def synthetic_submissions(where: Layout, learners: int, seed: int, slugs: list[str] | None = None) -> int:
     chooser = random.Random(seed)
     count = 0
-    for slug in content.assessed_slugs():
-        release = where.release / slug / f"{slug}-assessment.ipynb"
+    for slug in slugs or content.assessed_slugs():
+        release = where.release / slug / assessment_notebook.notebook_name(slug)
         if not release.exists():
             print(f"skipping {slug}: no student version in {release.parent} (run `make release`)")
             continue
@@ -49,57 +70,82 @@ def synthetic_submissions(where: Layout, learners: int, seed: int) -> int:
     return count
 
 
-def execution_floor(where: Layout) -> float:
-    """Seconds to execute every submitted notebook once, each in a fresh kernel, one after another."""
-    started = time.perf_counter()
-    for path in sorted(where.submitted.glob("*/*/*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
-        NotebookClient(notebook, timeout=60, allow_errors=True, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-    return time.perf_counter() - started
+def stock_preprocessor_flags() -> list[str]:
+    """Command-line flags giving `nbgrader autograde` nbgrader's own autograde list back (for this run only)."""
+    stock = Autograde.class_traits()["autograde_preprocessors"].default()
+    return [f"--Autograde.autograde_preprocessors={cls.__module__}.{cls.__name__}" for cls in stock]
+
+
+def stock_autograde(where: Layout, slugs: list[str] | None = None) -> None:
+    """What nbgrader does out of the box: `nbgrader autograde <module>`, one module after another, with Execute."""
+    for slug in slugs or content.assessed_slugs():
+        ensure_assignment(where, slug)
+        result = subprocess.run(NBGRADER + ["autograde", slug, "--force", *stock_preprocessor_flags()],
+                                cwd=where.root, env=where.env(), capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"nbgrader autograde {slug} failed:\n{result.stdout}{result.stderr[-5000:]}")
+
+
+def gradebook_scores(db_url: str) -> dict[tuple[str, str, str], tuple]:
+    """(learner, module, cell) -> (auto score, manual score, needs manual grade), for comparing runs."""
+    scores = {}
+    with Gradebook(db_url) as gradebook:
+        for assignment in gradebook.assignments:
+            for submission in gradebook.assignment_submissions(assignment.name):
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        key = (submission.student.id, assignment.name, grade.name)
+                        if key in scores:
+                            raise AssertionError(f"duplicate grade {key}")
+                        scores[key] = (grade.auto_score, grade.manual_score, grade.needs_manual_grade)
+    return scores
+
+
+def differences(first: dict, second: dict, limit: int = 10) -> list[str]:
+    keys = sorted(set(first) | set(second))
+    return [f"{' / '.join(key)}: stock {first.get(key)} vs course {second.get(key)}"
+            for key in keys if first.get(key) != second.get(key)][:limit]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit_course.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=200)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--modules", nargs="*",
+                        help="module slugs, or 'all' (default: the first assessed module; every module has the "
+                             "same kind of notebook, and stock nbgrader needs seconds per notebook)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
-    try:
-        sandbox.check_available()
-        use_sandbox = True
-    except sandbox.SandboxUnavailable as why:
-        print(f"note: grading without the sandbox: {why}")
-        use_sandbox = False
+    slugs = (content.assessed_slugs() if args.modules == ["all"] else args.modules) or content.assessed_slugs()[:1]
     with tempfile.TemporaryDirectory(prefix="toolkit-bench-") as scratch:
-        tool = make_layout(workspace=Path(scratch) / "tool")
-        plain = make_layout(workspace=Path(scratch) / "plain")
-        count = synthetic_submissions(tool, args.learners, args.seed)
-        shutil.copytree(tool.submitted, plain.submitted)
-        print(f"{count} synthetic submissions: {args.learners} learners x {len(content.assessed_slugs())} module(s); "
-              f"{args.jobs} jobs; sandbox {'on' if use_sandbox else 'off'}")
-        for slug in content.assessed_slugs():  # recording the modules in each gradebook is not grading
-            autograde.ensure_assignment(tool, slug)
-            autograde.ensure_assignment(plain, slug)
+        root = scratch_course(Path(scratch), slugs)
+        stock = make_layout(root, workspace=Path(scratch) / "stock")
+        course = make_layout(root, workspace=Path(scratch) / "course")
+        count = synthetic_submissions(stock, args.learners, args.seed, slugs)
+        shutil.copytree(stock.submitted, course.submitted)
+        print(f"{count} synthetic submissions: {args.learners} learners x {len(slugs)} module(s)", flush=True)
+        for slug in slugs:  # recording the modules in each gradebook is not grading
+            ensure_assignment(stock, slug)
+            ensure_assignment(course, slug)
 
         started = time.perf_counter()
-        report = autograde.autograde(tool, jobs=args.jobs, sandbox=use_sandbox)
-        tool_seconds = time.perf_counter() - started
-        os.environ["TOOLKIT_GRADING_WORKSPACE"] = str(plain.workspace)
+        stock_autograde(stock, slugs)
+        stock_seconds = time.perf_counter() - started
+        print(f"plain sequential nbgrader autograde (stock Execute): {stock_seconds:8.1f} s", flush=True)
         started = time.perf_counter()
-        autograde.plain_sequential_autograde(plain)
-        plain_seconds = time.perf_counter() - started
-        floor = execution_floor(plain)
+        report = autograde.autograde(course, slugs, progress=False)
+        course_seconds = time.perf_counter() - started
+        print(f"toolkit-course autograde (the course's pipeline):    {course_seconds:8.1f} s"
+              f"  ({len(report.errors)} errors)")
+        print(f"speed-up:                                            {stock_seconds / course_seconds:8.1f} x")
 
-        same = autograde.gradebook_scores(tool.db_url) == autograde.gradebook_scores(plain.db_url)
-        print(f"this tool ({args.jobs} jobs):          {tool_seconds:8.1f} s  ({len(report.errors)} errors)")
-        print(f"plain sequential nbgrader autograde: {plain_seconds:8.1f} s")
-        print(f"speed-up:                            {plain_seconds / tool_seconds:8.2f} x")
-        print(f"floor, sequential (execute only):    {floor:8.1f} s; divided by {args.jobs} jobs: "
-              f"{floor / args.jobs:.1f} s")
-        print(f"all grades match:                    {'yes' if same and not report.errors else 'NO'}")
-        return 0 if same and not report.errors else 1
+        stock_scores, course_scores = gradebook_scores(stock.db_url), gradebook_scores(course.db_url)
+        different = differences(stock_scores, course_scores)
+        if different or report.errors or len(course_scores) == 0:
+            print("grades DIFFER:", *different, *report.errors[:10], sep="\n  ")
+            return 1
+        print(f"grades match ({len(course_scores)} grades of {count} submissions)")
+        return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

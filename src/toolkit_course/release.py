@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from . import assessment_notebook, content
-
-
-def course_root() -> Path:
-    return content.content_root().parent
-
-
-def path_with_scripts(path: str | None) -> str:
-    """PATH with this Python's scripts folder first.
-
-    nbgrader runs `alembic` by name to create a new gradebook, so that folder must be
-    on PATH even when the course's virtual environment is not activated.
-    """
-    scripts = str(Path(sys.executable).parent)
-    if path and scripts in path.split(os.pathsep):
-        return path
-    return os.pathsep.join(filter(None, [scripts, path]))
-
-
-def nbgrader_env(workspace: Path | None = None) -> dict[str, str]:
-    """Environment for an nbgrader subprocess (see path_with_scripts)."""
-    env = dict(os.environ)
-    env["PATH"] = path_with_scripts(env.get("PATH"))
-    if workspace:
-        env["TOOLKIT_GRADING_WORKSPACE"] = str(workspace)
-    return env
+from .grading.layout import RELEASE, course_root, nbgrader_env, path_with_scripts  # noqa: F401  (re-exported)
 
 
 def render_solutions(root: Path | None = None) -> list[Path]:
@@ -42,24 +17,27 @@ def render_solutions(root: Path | None = None) -> list[Path]:
 
 
 def generate_exercises(root: Path | None = None, release_dir: Path | None = None,
-                       workspace: Path | None = None) -> Path:
-    """Run `nbgrader generate_assignment` for every assessed module.
+                       workspace: Path | None = None, slugs: list[str] | None = None) -> Path:
+    """Run `nbgrader generate_assignment` for every assessed module (or the given ones).
 
     release_dir and workspace let tests regenerate into a scratch folder and
     compare with the committed exercises/ without touching the real gradebook.
     """
     root = Path(root or course_root())
-    release_dir = Path(release_dir or root / "exercises")
+    release_dir = Path(release_dir or root / RELEASE)
     env = nbgrader_env(workspace)
-    nbgrader = [sys.executable, "-m", "nbgrader"]
-    for slug in content.assessed_slugs():
+    for slug in slugs or content.assessed_slugs():
         target = release_dir / slug
         if target.exists():
             shutil.rmtree(target)
+    # One nbgrader process for every module ("*" is nbgrader's own pattern for all assignments in
+    # solutions/): starting nbgrader costs seconds, generating a notebook a fraction of one.
+    pattern = "*" if slugs is None else None
+    for assignment in [pattern] if pattern else slugs:
         result = subprocess.run(
-            nbgrader + ["generate_assignment", slug, "--force", "--log-level=WARN",
-                        f"--CourseDirectory.release_directory={release_dir}"],
+            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force", "--log-level=WARN",
+             f"--CourseDirectory.release_directory={release_dir}"],
             cwd=root, env=env, capture_output=True, text=True)
         if result.returncode != 0:
-            raise RuntimeError(f"nbgrader generate_assignment {slug} failed:\n{result.stdout}\n{result.stderr}")
+            raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.stdout}\n{result.stderr}")
     return release_dir

@@ -1,24 +1,42 @@
 """Shared fixtures for the grading tests: a scratch copy of the course, a workspace, learners' notebooks.
 
-Nothing here touches the real grading-workspace/: every test gets its own course
-copy and workspace under pytest's tmp_path.
+Nothing here touches the real grading-workspace/, solutions/ or exercises/: every test
+gets its own course copy and workspace under pytest's tmp_path, with the assessments
+rendered from content/ as it is now (once per session, see fresh_assessments).
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from toolkit_course import assessment_notebook, content
-from toolkit_course.grading.layout import Layout, layout as make_layout
+from toolkit_course import assessment_notebook, content, release
+from toolkit_course.grading.layout import RELEASE, SOURCE, Layout
+from toolkit_course.grading.layout import layout as make_layout
 
 REPO = Path(__file__).resolve().parents[2]
-COURSE_PARTS = ("content", "solutions", "exercises", "nbgrader_config.py")
-# Short enough to keep the suite quick, long enough for a cold kernel on a busy CI machine.
-TEST_CELL_TIMEOUT = 15
+COURSE_PARTS = ("content", "nbgrader_config.py")
+
+
+@functools.cache
+def fresh_assessments() -> Path:
+    """A folder holding solutions/ and exercises/ rendered from content/ now, by the course's own release code.
+
+    Built once per test session, so grading tests follow the content files even before
+    `make release` (tests/test_assessments.py checks that the committed copies match).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="toolkit-fresh-release-"))
+    atexit.register(shutil.rmtree, folder, True)
+    shutil.copy2(REPO / "nbgrader_config.py", folder)
+    release.render_solutions(folder)
+    release.generate_exercises(folder, workspace=folder / "workspace")
+    return folder
 
 
 def copy_course(tmp_path, monkeypatch) -> Layout:
@@ -28,6 +46,8 @@ def copy_course(tmp_path, monkeypatch) -> Layout:
     for part in COURSE_PARTS:
         source = REPO / part
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / part)
+    for part in (SOURCE, RELEASE):
+        shutil.copytree(fresh_assessments() / part, root / part)
     monkeypatch.setenv("TOOLKIT_COURSE_CONTENT", str(root / "content"))
     monkeypatch.setenv("TOOLKIT_GRADING_WORKSPACE", str(tmp_path / "workspace"))
     return make_layout(root, tmp_path / "workspace")
@@ -105,24 +125,25 @@ COHORT = [
 
 @pytest.fixture
 def second_module(course, slug) -> str:
-    """Publish a second assessed module in the scratch course (a renamed copy of the first) and release it.
+    """Another assessed module, already released in the scratch course.
 
-    Lets tests hand in 'the wrong module's notebook' whatever modules the real course has.
+    Lets tests hand in 'the wrong module's notebook'. If the course ever had a single assessed module,
+    a renamed copy of the first is published in the scratch course instead.
     """
+    others = [other for other in content.assessed_slugs() if other != slug]
+    if others:
+        return others[0]
     import yaml
-
-    from toolkit_course import release
 
     modules_file = course.content / "modules.yaml"
     listing = yaml.safe_load(modules_file.read_text(encoding="utf-8"))
-    taken = set(content.assessed_slugs())
-    other = next(m for m in listing["modules"] if m["slug"] not in taken and not (course.content / m["slug"]).exists())
+    other = next(m for m in listing["modules"] if m["slug"] != slug)
     other["status"] = "published"
     modules_file.write_text(yaml.safe_dump(listing, sort_keys=False), encoding="utf-8")
     spec = yaml.safe_load((course.content / slug / "assessment.yaml").read_text(encoding="utf-8"))
     for item in spec["items"] + spec["reflections"]:
         item["id"] = f"other-{item['id']}"
-    (course.content / other["slug"]).mkdir()
+    (course.content / other["slug"]).mkdir(exist_ok=True)
     (course.content / other["slug"] / "assessment.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
     release.render_solutions(course.root)
     release.generate_exercises(course.root, workspace=course.workspace)

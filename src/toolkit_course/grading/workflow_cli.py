@@ -9,7 +9,6 @@ from . import autograde as autograde_module
 from . import collect as collect_module
 from . import roster as roster_module
 from .layout import layout
-from .sandbox import SandboxUnavailable
 
 
 def register(subparsers) -> None:
@@ -31,14 +30,11 @@ def register(subparsers) -> None:
     collect.add_argument("--workspace", help=workspace_help)
     collect.set_defaults(run=_collect)
 
-    grade = subparsers.add_parser("autograde", help="grade submissions in parallel with nbgrader")
+    grade = subparsers.add_parser("autograde", help="grade submissions with nbgrader and the course's pipeline "
+                                                    "(resumable; see nbgrader_config.py)")
     grade.add_argument("modules", nargs="*", help="module slugs (default: every assessed module)")
-    grade.add_argument("--jobs", "-j", type=int, help="parallel workers (default: all CPU cores)")
     grade.add_argument("--workspace", help=workspace_help)
     grade.add_argument("--force", action="store_true", help="regrade submissions that were already graded")
-    grade.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config.py)")
-    grade.add_argument("--sandbox", choices=("on", "off"), default="on",
-                       help="run learners' code in the sandbox (default on; off lets it read the answers)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.set_defaults(run=_autograde)
 
@@ -84,10 +80,9 @@ def _collect(args: argparse.Namespace) -> int:
 def _autograde(args: argparse.Namespace) -> int:
     where = layout(workspace=args.workspace)
     try:
-        report = autograde_module.autograde(where, args.modules or None, jobs=args.jobs,
-                                            sandbox=args.sandbox == "on", force=args.force,
-                                            cell_timeout=args.timeout, progress=not args.no_progress)
-    except (SandboxUnavailable, ValueError) as error:
+        report = autograde_module.autograde(where, args.modules or None, force=args.force,
+                                            progress=not args.no_progress)
+    except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     for line in report.lines():
