@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import re
 import zlib
@@ -151,7 +152,7 @@ def test_rule_file_errors_name_the_file_and_the_setting(cohort, tmp_path):  # no
     with pytest.raises(certs.CertificateError, match=r"rule.yaml: required_modules: '99-nope'"):
         certs.load_rule(write_rule(tmp_path / "rule.yaml", required_modules=["99-nope"]), cohort)
     slug = cohort.modules[0].slug
-    with pytest.raises(certs.CertificateError, match=rf"rule.yaml: pass_marks: {slug}: 120"):
+    with pytest.raises(certs.CertificateError, match=rf"rule.yaml: pass_marks.{slug}: 120 is greater than the maximum"):
         certs.load_rule(write_rule(tmp_path / "rule.yaml", pass_marks={slug: 120}), cohort)
     with pytest.raises(certs.CertificateError, match="facilitator"):
         certs.load_rule(write_rule(tmp_path / "rule.yaml", facilitator=""), cohort)
@@ -204,3 +205,87 @@ def test_command_line_keygen_certify_verify(graded_cohort, tmp_path, capsys):  #
     assert capsys.readouterr().out.startswith("not valid: ")
     assert cli.main(["certify", *common, "--key", str(tmp_path / "missing.pem"), "--rules", str(rule)]) == 2
     assert "missing.pem" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the rule file's schema, without a gradebook
+
+
+def small_cohort():
+    from toolkit_course.grading import results
+
+    modules = [results.Module("01-x", "Module one", {"items": [], "reflections": []}, 70.0),
+               results.Module("02-y", "Module two", {"items": [], "reflections": []}, 60.0)]
+    return results.Cohort([results.Learner("amal01", "Amal Haddad")], modules)
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"pass_mark": {"01-x": 50}}, "Additional properties are not allowed ('pass_mark' was unexpected)"),
+    ({"pass_marks": {"01-x": True}}, "pass_marks.01-x: True is not of type 'number'"),
+    ({"pass_marks": {"01-x": -1}}, "pass_marks.01-x: -1 is less than the minimum of 0"),
+    ({"require_hand_grading_complete": "yes"}, "require_hand_grading_complete: 'yes' is not of type 'boolean'"),
+    ({"organisation": ["UNODC"]}, "organisation: ['UNODC'] is not of type 'string', 'null'"),
+    ({"course_title": 5}, "course_title: 5 is not of type 'string'"),
+    ({"required_modules": "some"}, "required_modules: 'all' was expected"),
+    ({"required_modules": 3}, "required_modules: 3 is not of type 'array'"),
+    ({"required_modules": ["01-x", "01-x"]}, "required_modules: ['01-x', '01-x'] has non-unique elements"),
+])
+def test_rule_file_is_checked_against_its_schema(tmp_path, settings, message):
+    path = write_rule(tmp_path / "rule.yaml", **settings)
+    with pytest.raises(certs.CertificateError) as error:
+        certs.load_rule(path, small_cohort())
+    assert str(error.value) == f"{path}: {message}"
+
+
+def test_rule_checks_what_depends_on_the_gradebook(tmp_path):
+    with pytest.raises(certs.CertificateError, match=r"rule.yaml: pass_marks: '03-z' is not an assessed module"):
+        certs.load_rule(write_rule(tmp_path / "rule.yaml", pass_marks={"03-z": 50}), small_cohort())
+    rule = certs.load_rule(write_rule(tmp_path / "rule.yaml", pass_marks={"02-y": 75}, organisation=None),
+                           small_cohort())
+    assert rule.pass_marks == {"01-x": 70.0, "02-y": 75.0} and rule.organisation == ""
+
+
+def test_the_course_rule_file_matches_its_schema():
+    from toolkit_course import content
+
+    data = content.load_file(content.content_root().parent / "certification.yaml", "certification")
+    assert data["required_modules"] == "all" and data["course_title"].strip()
+
+
+_VERIFY_UNDER_O = """
+import sys
+from pathlib import Path
+from toolkit_course.grading import certificates as certs
+print(certs.verify_bytes(Path(sys.argv[1]).read_bytes(), certs.load_public_key(Path(sys.argv[2]))))
+"""
+
+
+@pytest.mark.parametrize("payload", [
+    [1, 2, 3],  # not even a mapping
+    "a string",
+    {"format": "another-document/9", "name": "Mallory"},  # signed by the same key, but not a certificate
+])
+def test_verify_holds_under_python_O(keys, tmp_path, payload):
+    """python -O removes assert statements: the payload check must not be one."""
+    import subprocess
+    import sys
+
+    # Signed exactly as a certificate is (the message formats are part of the certificate format).
+    payload_bytes = json.dumps(payload).encode()
+    signature = keys["private"].sign(f"{certs.FORMAT} payload\n".encode() + payload_bytes).hex()
+    good = dict(PAYLOAD, key_fingerprint=certs.fingerprint(keys["public"]))
+    draft = certs.render_pdf(good, certs.xmp_block(payload_bytes, signature))
+    blank = f"<tkc:documentSignature>{'0' * 128}</tkc:documentSignature>".encode()
+    document = keys["private"].sign(f"{certs.FORMAT} document\n".encode() + hashlib.sha256(draft).digest()).hex()
+    pdf = tmp_path / "crafted.pdf"
+    pdf.write_bytes(draft.replace(blank, f"<tkc:documentSignature>{document}</tkc:documentSignature>".encode(), 1))
+    result = subprocess.run([sys.executable, "-O", "-c", _VERIFY_UNDER_O, str(pdf), str(keys["public_path"])],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "not valid: the signed certificate details in the file are damaged"
+
+
+def test_a_register_line_that_is_not_an_entry_is_refused(tmp_path):
+    register = tmp_path / certs.REGISTER_FILE
+    register.write_text('{"learner_id": "amal01", "course": "Test course"}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(certs.CertificateError, match=r"register.jsonl: line 2 is not a register entry"):
+        certs.read_register(register)

@@ -81,3 +81,25 @@ def test_discrimination_rewards_items_that_separate_strong_from_weak():
     assert q1.difficulty == 1.0 and q1.discrimination is None
     assert q2.difficulty == 0.75 and q2.discrimination > 0.3
     assert q5.discrimination < 0 and "check the item" in q5.advice
+
+
+def test_prefers_not_to_say_is_a_group_of_its_own_read_from_the_roster(tmp_path):
+    """The roster's categories become the report's groups: "prefers not to say" is an answer, counted as
+    its own group, and is not merged with the learners whose sex the roster does not record."""
+    from toolkit_course.grading import roster
+
+    path = tmp_path / "learners.csv"
+    path.write_text("id,name,email,sex,role\n"
+                    "a,A,a@example.org,Female,learner\nb,B,b@example.org,Prefer not to say,learner\n"
+                    "c,C,c@example.org,,learner\nd,D,d@example.org,M,learner\n"
+                    "e,E,e@example.org,prefers not to say,learner\nf,F,f@example.org,female,facilitator\n",
+                    encoding="utf-8")
+    learners = roster.read_learners(path)
+    module = results.Module("m", "M", {"items": [{"id": "q1", "points": 1}], "reflections": []}, 50)
+    outcome = {(lr.id, "m"): results.ModuleResult("m", lr.id, (results.ItemResult("q1", False, 1.0, 1.0, False),))
+               for lr in learners}
+    group_cohort = results.Cohort(learners, [module], outcome)
+    assert group_cohort.breakdown_available
+    assert cohort_report.groups(group_cohort) == ["female", "male", "prefers not to say", "not recorded"]
+    summary = {row["group"]: row["members"] for row in cohort_report.group_summary(group_cohort, module)}
+    assert summary == {"female": 1, "male": 1, "prefers not to say": 2, "not recorded": 1}

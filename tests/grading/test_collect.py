@@ -139,7 +139,18 @@ def test_collect_from_nbgrader_exchange(course, slug, tmp_path):
     fetched = home / slug / f"{slug}-assessment.ipynb"
     nbformat.write(answered(course, slug, answer_key(slug)), fetched)
     subprocess.run(nbgrader + ["submit", slug, *common], cwd=home, env=learner_env, check=True, capture_output=True)
+    # The sender must be a learner in the roster: without one, nothing is filed.
+    unregistered = collect.collect_exchange(slug, course, exchange_root=exchange, course_id="toolkit")
+    assert unregistered.returncode == 1 and "who is not a learner in the roster" in unregistered.stdout
+    assert not course.submission(learner, slug).exists()
+    path = tmp_path / "learners.csv"
+    path.write_text(f"id,name,email,sex,role\n{learner},Exchange Learner,learner@example.org,,learner\n",
+                    encoding="utf-8")
+    roster.register(roster.read_roster(path), course, roster_path=path)
     result = collect.collect_exchange(slug, course, exchange_root=exchange, course_id="toolkit")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout
+    assert f"-> {learner} / {slug}" in result.stdout
     assert course.submission(learner, slug).exists()
     assert collect.misnamed_submissions(course) == []
+    again = collect.collect_exchange(slug, course, exchange_root=exchange, course_id="toolkit")
+    assert not again.placed and [r.learner for r in again.unchanged] == [learner]

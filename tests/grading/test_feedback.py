@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
+from toolkit_course import content
 from toolkit_course.grading import feedback, results
 
 from .conftest_results import COHORT, REFLECTION_TEXT, cohort, graded_cohort  # noqa: F401
-
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +28,7 @@ def sections(html: str) -> list[str]:
     return re.findall(r'<section class="item".*?</section>', html, flags=re.S)
 
 
+@pytest.mark.slow
 def test_one_page_per_learner_and_graded_module(pages, cohort):  # noqa: F811
     out, written = pages
     submitted = [learner.id for learner in COHORT if learner.submits]
@@ -36,6 +37,7 @@ def test_one_page_per_learner_and_graded_module(pages, cohort):  # noqa: F811
     assert not (out / "fatima06").exists()  # no submission, no page
 
 
+@pytest.mark.slow
 def test_page_shows_result_points_explanation_and_source_for_every_item(pages, cohort):  # noqa: F811
     out, _ = pages
     for module in cohort.modules:
@@ -52,6 +54,7 @@ def test_page_shows_result_points_explanation_and_source_for_every_item(pages, c
         assert "Your score:</span> 19 of 25 points" in html
 
 
+@pytest.mark.slow
 def test_hand_grade_and_comment_shown_when_marked(pages, cohort):  # noqa: F811
     out, _ = pages
     html = page(out, "amal01", cohort.modules[0].slug)
@@ -60,6 +63,7 @@ def test_hand_grade_and_comment_shown_when_marked(pages, cohort):  # noqa: F811
     assert "You passed this assessment." in html
 
 
+@pytest.mark.slow
 def test_waiting_for_facilitator_when_not_hand_graded(pages, cohort):  # noqa: F811
     out, _ = pages
     html = page(out, "chen03", cohort.modules[0].slug)
@@ -67,6 +71,7 @@ def test_waiting_for_facilitator_when_not_hand_graded(pages, cohort):  # noqa: F
     assert "Your facilitator gave" not in html
 
 
+@pytest.mark.slow
 def test_renamed_answer_variable_gets_a_plain_message(pages, cohort):  # noqa: F811
     out, _ = pages
     module = cohort.modules[0]
@@ -75,6 +80,7 @@ def test_renamed_answer_variable_gets_a_plain_message(pages, cohort):  # noqa: F
     assert "NameError" not in first and "is not defined" not in first
 
 
+@pytest.mark.slow
 def test_never_shows_hidden_tests_rubric_or_other_learners(pages, cohort):  # noqa: F811
     out, written = pages
     for path in written:
@@ -94,6 +100,7 @@ def test_never_shows_hidden_tests_rubric_or_other_learners(pages, cohort):  # no
                 assert other.reflection[1] not in html
 
 
+@pytest.mark.slow
 def test_pages_are_self_contained(pages):
     _, written = pages
     for path in written:
@@ -103,6 +110,7 @@ def test_pages_are_self_contained(pages):
         assert "<script" not in html and "<link" not in html
 
 
+@pytest.mark.slow
 def test_html_in_content_is_shown_as_text(cohort):  # noqa: F811
     module = cohort.modules[0]
     spec = dict(module.spec, items=[dict(module.spec["items"][0], explanation="<script>alert(1)</script>")])
@@ -114,7 +122,67 @@ def test_html_in_content_is_shown_as_text(cohort):  # noqa: F811
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
+@pytest.mark.slow
 def test_default_folder_is_nbgraders_feedback_folder(cohort, graded_cohort):  # noqa: F811
     written = feedback.write_feedback(cohort, learner_ids=["amal01"])
     module = cohort.modules[0]
     assert graded_cohort.workspace / "feedback" / "amal01" / module.slug / f"{module.notebook_id}.html" in written
+
+
+@pytest.mark.slow
+def test_page_shows_the_learners_own_reflection(pages):  # noqa: F811
+    out, written = pages
+    for path in written:
+        learner = next(lr for lr in COHORT if lr.id == path.parent.name)
+        html = path.read_text(encoding="utf-8")
+        assert f'<div class="learner-text">{REFLECTION_TEXT.format(name=learner.name)}</div>' in html
+
+
+# ---------------------------------------------------------------- a hostile reflection, without a gradebook
+
+HOSTILE_REFLECTION = ('Victims need *protection*.\n\n<img src=x onerror="alert(1)"> <script>alert(2)</script>\n'
+                      '[link](javascript:alert(3)) <iframe srcdoc="x"></iframe> {{ 7*7 }} & done')
+
+
+def _autograded(tmp_path, spec: dict, reflection_source: str, shown_as_text: bool):
+    from toolkit_course.grading import sanitize
+
+    cells = []
+    for item in spec["items"]:
+        cells.append({"cell_type": "code", "metadata": {"nbgrader": {"grade_id": f"{item['id']}-answer"}},
+                      "source": f'{item["variable"]} = "<b>{item["answer"]}</b>"', "outputs": []})
+    for reflection in spec["reflections"]:
+        metadata = {"nbgrader": {"grade_id": reflection["id"]}}
+        if shown_as_text:
+            metadata[sanitize.MARKER_KEY] = {"shown_as_text": True}
+        cells.append({"cell_type": "markdown", "metadata": metadata, "source": reflection_source})
+    path = tmp_path / "autograded.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("sanitised", [True, False], ids=["sanitised copy", "copy graded before sanitising"])
+def test_a_hostile_reflection_is_shown_as_the_learner_typed_it_and_never_as_html(tmp_path, sanitised):
+    from toolkit_course.grading import sanitize
+
+    slug = content.assessed_slugs()[0]
+    spec = content.load(slug, "assessment")
+    module = results.Module(slug, content.module_title(slug), spec, float(spec["pass_mark_percent"]))
+    learner = results.Learner("dara05", "Dara <b>Okafor</b>")
+    result = results.ModuleResult(slug, learner.id, tuple(
+        results.ItemResult(item["id"], False, 0.0, float(item["points"]), False) for item in spec["items"]) + tuple(
+        results.ItemResult(r["id"], True, 1.0, float(r["points"]), False, "<script>comment</script>")
+        for r in spec["reflections"]))
+    one = results.Cohort([learner], [module], {(learner.id, slug): result})
+    source = sanitize.escape_markdown(HOSTILE_REFLECTION) if sanitised else HOSTILE_REFLECTION
+    answers = feedback.read_learner_answers(_autograded(tmp_path, spec, source, sanitised), module)
+    assert answers[spec["reflections"][0]["id"]].text == HOSTILE_REFLECTION.strip()
+    html = feedback._environment().get_template(feedback.TEMPLATE).render(
+        feedback.page_context(one, learner, module, result, answers))
+    assert "<script" not in html and "<img" not in html and "<iframe" not in html and "javascript:alert" not in \
+        re.sub(r">[^<]*<", "><", html)  # javascript: only as text, never in an attribute
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html and "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+    assert "{{ 7*7 }}" in html and "49" not in html  # learner text is not a template either
+    assert "Dara &lt;b&gt;Okafor&lt;/b&gt;" in html and "&lt;script&gt;comment&lt;/script&gt;" in html
+    assert "&lt;b&gt;" in html  # the answer typed with tags is shown as text too

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from ..palette import HATCHES, OKABE_ITO
 from .results import PASSED, Cohort, Module
+from .roster import SEX_CATEGORIES
 
 NOT_RECORDED = "not recorded"
 SMALL_GROUP = 5
@@ -63,12 +64,15 @@ def _png(figure: Figure) -> str:
 
 
 def group_of(sex: str) -> str:
+    """The learner's group: a roster category ("prefers not to say" is one), or "not recorded"."""
     return sex or NOT_RECORDED
 
 
 def groups(cohort: Cohort) -> list[str]:
-    found = sorted({group_of(learner.sex) for learner in cohort.learners} - {NOT_RECORDED})
-    return found + ([NOT_RECORDED] if any(not learner.sex for learner in cohort.learners) else [])
+    """The groups present, in the roster's order of categories, "not recorded" last."""
+    present = {group_of(learner.sex) for learner in cohort.learners}
+    return [group for group in (*SEX_CATEGORIES, NOT_RECORDED) if group in present] + sorted(
+        present - {*SEX_CATEGORIES, NOT_RECORDED})
 
 
 def module_percents(cohort: Cohort, module: Module, group: str | None = None) -> list[float]:

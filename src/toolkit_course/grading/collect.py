@@ -1,69 +1,95 @@
-"""Bring learners' notebooks into nbgrader's submitted/ folder.
+"""Bring learners' notebooks into nbgrader's submitted/ folder, trusting the roster, not the notebook.
 
-Two sources:
-  * nbgrader's exchange, through `nbgrader collect` itself;
-  * a folder or zip of notebooks returned by e-mail, whatever the files are called.
+Two sources, one path through this module:
+  * a folder or zip of notebooks returned by e-mail, whatever the files are called;
+  * nbgrader's exchange (its inbound folder), read directly: nbgrader's own `collect`
+    follows links, lets a folder name choose where it writes, and stops the whole batch
+    at one badly named folder.
 
-A returned notebook is matched to a module by the nbgrader cell ids it carries
-(never by its file name: see _cell_ids) and to a learner by, in order: a learner id stored in the
-notebook's metadata, then the learner's id, e-mail or full name appearing in the
-file's path. Anything that cannot be matched is reported by name; nothing is
-deleted: every returned file is first copied unchanged into
-<workspace>/returned/<batch>/.
+Every file is first copied, within limits and without following links (intake.py),
+into <workspace>/returned/<batch>/originals/; nothing is ever deleted. Then each copy:
 
-Two notebooks for the same learner and module: the newest wins. "Newest" is the
-file's modification time (for a zip, the time stored in the zip); when equal, the
-path that sorts last wins. A notebook already in submitted/ is only replaced by a
-newer one, and is kept under returned/<batch>/replaced/ first.
+* is read as a notebook (notebook_file.py), with a clear line for anything else (damaged JSON, JSON
+  nested too deep, metadata of the wrong type, ...);
+* is matched to a module by the nbgrader cell ids it carries (never by its file name);
+* is matched to a learner *in the roster* by what the facilitator can vouch for: the
+  exchange sender (the login in the submission folder's name), or the learner's id,
+  e-mail or full name in the file's path (accents and case ignored). The learner id a
+  notebook may carry in its metadata (toolkit_course.learner) is only a claim: when
+  it disagrees with the sender or the name, the notebook is set aside in
+  <workspace>/to-decide/<batch>/ with a line saying why, and nothing is filed. A
+  notebook that only its metadata names is filed for a learner who has no submission
+  yet, and set aside to decide rather than replace one.
+
+Two notebooks for the same learner and module: the newest wins ("newest": the file's
+modification time, the time stored in the zip, or the exchange submission's time;
+when equal, the path that sorts last). A notebook already in submitted/ is replaced
+only by a newer, different one, and is kept under returned/<batch>/replaced/ first;
+an identical one is reported as unchanged.
+
+Any exception while handling one file becomes a "NOT MATCHED" line naming the file
+and the reason; the other files go on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import os
 import re
 import shutil
-import subprocess
-import sys
-import zipfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from .. import content
+from . import roster as roster_module
+from .intake import Intake, Returned, login_uid, printable
 from .layout import Layout
+from .notebook_file import kind_of, parse_notebook, read_notebook
 from .roster import Learner
 
-METADATA_KEY = "toolkit_course"  # notebook.metadata.toolkit_course.learner = "<id>"
+METADATA_KEY = "toolkit_course"  # notebook.metadata.toolkit_course.learner = "<id>": a claim, checked
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader reads timestamp.txt in this form
 _MODULE_MATCH = 0.5  # share of a module's nbgrader cells a notebook must carry to count as that module
-_IGNORED = {"__MACOSX", ".DS_Store", "Thumbs.db", ".ipynb_checkpoints"}
 
-
-@dataclass
-class Returned:
-    """One returned file and what collect made of it."""
-    original: Path        # the kept copy under returned/<batch>/
-    label: str            # the name the facilitator knows it by (path inside the folder or zip)
-    modified: dt.datetime
-    learner: str | None = None
-    slug: str | None = None
-    problem: str | None = None
+__all__ = ["CollectReport", "Returned", "collect_exchange", "collect_returned", "identify_module",
+           "misnamed_submissions", "module_cell_ids", "parse_notebook", "read_notebook"]
 
 
 @dataclass
 class CollectReport:
     placed: list[Returned] = field(default_factory=list)
-    set_aside: list[tuple[Returned, str]] = field(default_factory=list)  # duplicates and older copies
+    unchanged: list[Returned] = field(default_factory=list)  # identical to the submission already filed
+    set_aside: list[tuple[Returned, str]] = field(default_factory=list)  # older copies
+    to_decide: list[tuple[Returned, str]] = field(default_factory=list)  # identity in doubt: the facilitator decides
     problems: list[Returned] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"placed {r.label} -> {r.learner} / {r.slug}" for r in self.placed]
+        out += [f"unchanged {r.label}: identical to the submission of {r.learner} for {r.slug} already filed"
+                for r in self.unchanged]
         out += [f"set aside {r.label}: {why}" for r, why in self.set_aside]
+        out += [f"TO DECIDE {r.label}: {why}" for r, why in self.to_decide]
         out += [f"NOT MATCHED {r.label}: {r.problem}" for r in self.problems]
+        items = self.placed + self.unchanged + [r for r, _ in self.set_aside + self.to_decide] + self.problems
+        out += [f"note {r.label}: {note}" for r in items for note in r.notes]
         return out + self.notes
+
+    # The exchange command prints these, as it printed nbgrader collect's output before.
+    @property
+    def stdout(self) -> str:
+        return "".join(line + "\n" for line in self.lines())
+
+    @property
+    def stderr(self) -> str:
+        return ""
+
+    @property
+    def returncode(self) -> int:
+        return 1 if self.problems or self.to_decide else 0
 
 
 # ---------------------------------------------------------------- modules
@@ -89,9 +115,11 @@ def _cell_ids(notebook) -> set[str]:
     """
     ids = set()
     for cell in notebook.get("cells", []):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade_id"):
-            ids.add(f"{meta['grade_id']}:{meta.get('checksum', '')}")
+        meta = cell.get("metadata") if isinstance(cell, dict) else None
+        meta = meta.get("nbgrader") if isinstance(meta, dict) else None
+        if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str) and meta["grade_id"]:
+            checksum = meta.get("checksum")
+            ids.add(f"{meta['grade_id']}:{checksum if isinstance(checksum, str) else ''}")
     return ids
 
 
@@ -109,166 +137,286 @@ def identify_module(notebook, modules: dict[str, set[str]]) -> tuple[str | None,
     return ranked[0], ""
 
 
-def read_notebook(path: Path):
-    """The notebook at path, or raise ValueError saying plainly what is wrong with the file."""
-    raw = path.read_bytes()
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ValueError("is not a notebook (not text)") from None
-    except json.JSONDecodeError as exc:
-        if not raw.strip().startswith(b"{"):
-            raise ValueError("is not a notebook (not JSON)") from None
-        raise ValueError(f"is a damaged notebook: invalid JSON at line {exc.lineno}, column {exc.colno} "
-                         f"({exc.msg}); ask the learner to send it again") from None
-    if not isinstance(data, dict) or "cells" not in data or "nbformat" not in data:
-        raise ValueError("is JSON but not a notebook (no cells)")
-    try:
-        return nbformat.reads(json.dumps(data), as_version=4)
-    except Exception as exc:  # nbformat raises several kinds for malformed notebooks
-        raise ValueError(f"is a damaged notebook: {exc}") from None
-
-
 # ---------------------------------------------------------------- learners
 
+def _fold(text: str) -> str:
+    """Lower case without accents: "José Martínez" and "jose martinez" match."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
 def _words(text: str) -> str:
-    return " " + " ".join(re.split(r"[^a-z0-9]+", text.lower())).strip() + " "
+    return " " + " ".join(part for part in re.split(r"[\W_]+", _fold(text)) if part) + " "
 
 
-def identify_learner(notebook, label: str, learners: list[Learner]) -> tuple[str | None, str]:
-    """The learner a notebook belongs to, or None and why not."""
-    by_id = {learner.id.lower(): learner.id for learner in learners}
-    stored = str(notebook.get("metadata", {}).get(METADATA_KEY, {}).get("learner", "")).lower()
-    if stored:
-        if stored in by_id:
-            return by_id[stored], ""
-        return None, f"its metadata names learner '{stored}', who is not in the roster"
-    lowered, words = label.lower(), _words(label)
-    matches = {learner.id for learner in learners
-               if learner.email.lower() in lowered
-               or _words(learner.id) in words
-               or (_words(learner.name).strip() and all(f" {part} " in words
-                                                       for part in _words(learner.name).split()))}
-    if len(matches) == 1:
-        return matches.pop(), ""
-    if matches:
-        return None, f"its name fits several learners ({', '.join(sorted(matches))}); rename it to include one id"
-    return None, "its name contains no learner's id, e-mail or full name from the roster"
+def learners_named_in(label: str, learners: list[Learner]) -> list[Learner]:
+    """The learners whose id, e-mail or every part of whose full name appears in the file's path."""
+    folded, words = _fold(label), _words(label)
+    found = []
+    for learner in learners:
+        name_words = _words(learner.name).split()
+        if (learner.email and _fold(learner.email) in folded) or _words(learner.id) in words \
+                or (name_words and all(f" {part} " in words for part in name_words)):
+            found.append(learner)
+    return found
 
 
-# ---------------------------------------------------------------- returned folder or zip
+class _Claim:
+    """What the notebook's own metadata says about whose it is."""
 
-def collect_returned(source: Path | str, layout: Layout, learners: list[Learner]) -> CollectReport:
-    """File every notebook in a folder or zip into submitted/ and report the rest."""
+    def __init__(self, notebook):
+        self.learner: str | None = None
+        self.problem: str | None = None
+        meta = notebook.get("metadata", {}).get(METADATA_KEY)
+        if meta is None:
+            return
+        if not isinstance(meta, dict):
+            self.problem = f"its metadata '{METADATA_KEY}' is {kind_of(meta)} where a mapping is expected"
+            return
+        value = meta.get("learner")
+        if value is None or value == "":
+            return
+        if not isinstance(value, str):
+            self.problem = f"its metadata '{METADATA_KEY}.learner' is {kind_of(value)}, not a learner id"
+            return
+        self.learner = printable(value.strip())[:80]
+
+
+@dataclass
+class _Verdict:
+    learner: str | None = None
+    by_metadata_only: bool = False
+    problem: str | None = None     # NOT MATCHED
+    to_decide: str | None = None   # set aside for the facilitator
+
+
+def decide_learner(item: Returned, notebook, learners: list[Learner], as_learner: str | None = None) -> _Verdict:
+    """Whose notebook this is, by the roster and what the facilitator can vouch for; the metadata is checked."""
+    if as_learner:
+        return _Verdict(as_learner)
+    by_id = {learner.id.lower(): learner for learner in learners}
+    claim = _Claim(notebook)
+    claimed = by_id.get((claim.learner or "").lower())
+    if item.sender is not None:
+        sender = by_id.get(item.sender.lower())
+        if sender is None:
+            return _Verdict(problem=f"it was sent through the exchange by '{printable(item.sender)}', who is not a "
+                                    "learner in the roster")
+        # nbgrader's exchange is writable by every learner, so the folder's name is only a claim too;
+        # its owner is what the system vouches for (nbgrader itself only warns).
+        owner = by_id.get((item.owner or "").lower())
+        sender_uid = login_uid(sender.id)
+        if owner is not None and owner.id != sender.id:
+            return _Verdict(to_decide=f"it was sent as {sender.id}, but its folder in the exchange belongs to the "
+                                      f"login of {owner.id}, another learner")
+        if sender_uid is not None and item.owner_uid not in (None, 0, sender_uid):
+            return _Verdict(to_decide=f"it was sent as {sender.id}, but its folder in the exchange belongs to "
+                                      f"another login ({printable(item.owner or str(item.owner_uid))})")
+        named, source = [sender], f"it was sent through the exchange by {sender.id}"
+    else:
+        named = learners_named_in(item.label, learners)
+        source = f"its name says {named[0].id}" if len(named) == 1 else ""
+    if claim.problem:
+        return _Verdict(to_decide=claim.problem + ", so whose notebook it is cannot be checked")
+    if len(named) == 1:
+        if claim.learner is None or claimed is named[0]:
+            return _Verdict(named[0].id)
+        who = claimed.id if claimed else f"'{claim.learner}', who is not in the roster"
+        return _Verdict(to_decide=f"{source}, but its metadata names {who}")
+    if named:
+        if claimed in named:
+            return _Verdict(claimed.id)
+        return _Verdict(problem=f"its name fits several learners ({', '.join(sorted(n.id for n in named))}); "
+                                "rename it to include one id")
+    if claim.learner is None:
+        return _Verdict(problem="its name contains no learner's id, e-mail or full name from the roster")
+    if claimed is None:
+        return _Verdict(problem=f"its metadata names learner '{claim.learner}', who is not in the roster, and its "
+                                "name names no learner")
+    return _Verdict(claimed.id, by_metadata_only=True)
+
+
+# ---------------------------------------------------------------- collecting
+
+def _new_batch(layout: Layout) -> str:
+    return dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+
+
+def collect_returned(source: Path | str, layout: Layout, learners: list[Learner],
+                     as_learner: str | None = None) -> CollectReport:
+    """File every notebook in a folder or zip into submitted/ and report the rest.
+
+    as_learner is the facilitator's decision that every notebook in source is this
+    learner's (for a notebook set aside to decide): names and metadata are then not used.
+    """
     source = Path(source)
     if not source.exists():
         raise FileNotFoundError(f"{source}: no such folder or zip file")
-    batch = layout.returned / dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    files = _keep_originals(source, batch / "originals")
-    modules = module_cell_ids(layout)
+    if as_learner and as_learner.lower() not in {learner.id.lower() for learner in learners}:
+        raise ValueError(f"'{as_learner}' is not a learner in the roster")
+    if as_learner:
+        as_learner = next(learner.id for learner in learners if learner.id.lower() == as_learner.lower())
+    batch = _new_batch(layout)
+    intake = Intake(layout.returned / batch / "originals")
+    intake.take_path(source)
+    return _file_all(intake.items, layout, learners, batch, as_learner)
+
+
+def collect_exchange(slug: str, layout: Layout, exchange_root: Path | str | None = None,
+                     course_id: str | None = None, learners: list[Learner] | None = None) -> CollectReport:
+    """Collect one module's submissions from nbgrader's exchange, checked like returned files.
+
+    The sender is the login in each submission folder's name (as nbgrader files it);
+    it must be a learner in the roster (default: the roster registered in the workspace).
+    """
+    if learners is None:
+        learners = [person for person in roster_module.registered_roster(layout) if person.is_learner]
+    root, course = _exchange_settings(layout, exchange_root, course_id)
     report = CollectReport()
-    candidates: dict[tuple[str, str], list[Returned]] = {}
-    for item in files:
-        try:
-            notebook = read_notebook(item.original)
-        except ValueError as exc:
-            item.problem = str(exc)
-        else:
-            item.slug, why_module = identify_module(notebook, modules)
-            item.learner, why_learner = identify_learner(notebook, item.label, learners)
-            item.problem = why_module or why_learner or None
-        if item.problem:
-            report.problems.append(item)
-        else:
-            candidates.setdefault((item.learner, item.slug), []).append(item)
-    for (learner, slug), items in sorted(candidates.items()):
-        newest = max(items, key=lambda r: (r.modified, r.label))
-        for other in items:
-            if other is not newest:
-                report.set_aside.append((other, f"{learner} also returned {newest.label} for {slug}, "
-                                                f"which is newer; kept in {other.original}"))
-        _place(newest, layout, batch, report)
+    if not course:
+        report.problems.append(Returned(str(root), problem="no course id: give --course-id, or set "
+                                        "CourseDirectory.course_id in nbgrader_config.py"))
+        return report
+    inbound = root / course / "inbound"
+    if not inbound.is_dir():
+        report.problems.append(Returned(str(inbound), problem="no such folder: check --exchange-root and --course-id"))
+        return report
+    if not learners:
+        report.notes.append("no roster is registered, so no sender can be matched: run `toolkit-course roster` first")
+    batch = _new_batch(layout)
+    intake = Intake(layout.returned / batch / "originals")
+    intake.take_exchange(inbound, slug)
+    report = _file_all(intake.items, layout, learners, batch, None, report)
+    if not intake.items:
+        report.notes.append(f"no submissions of {slug} in {inbound}")
     return report
 
 
-def _keep_originals(source: Path, keep: Path) -> list[Returned]:
-    keep.mkdir(parents=True, exist_ok=True)
-    if source.is_file() and zipfile.is_zipfile(source):
-        return _from_zip(source, keep)
-    if source.is_file():
-        paths = [(source, source.name)]
-    else:
-        paths = [(p, p.relative_to(source).as_posix()) for p in sorted(source.rglob("*")) if p.is_file()]
-    items = []
-    for path, label in paths:
-        if _ignored(label):
+def _exchange_settings(layout: Layout, exchange_root, course_id) -> tuple[Path, str]:
+    from nbgrader.exchange.default.exchange import Exchange
+
+    from .results import course_config
+
+    config = course_config(layout.root, layout.workspace)
+    root = exchange_root or config.Exchange.get("root") or Exchange.class_traits()["root"].default()
+    return Path(root), course_id or config.CourseDirectory.get("course_id") or ""
+
+
+def _file_all(items: list[Returned], layout: Layout, learners: list[Learner], batch: str,
+              as_learner: str | None, report: CollectReport | None = None) -> CollectReport:
+    report = report or CollectReport()
+    modules = module_cell_ids(layout)
+    candidates: dict[tuple[str, str], list[Returned]] = {}
+    for item in items:
+        if item.problem:
+            report.problems.append(item)
             continue
-        target = keep / label
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
-        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-        items.append(Returned(target, label, modified))
-    return items
+        try:
+            verdict = _examine(item, modules, learners, as_learner)
+        except Exception as exc:  # whatever goes wrong with one file, the others go on
+            item.problem = f"could not be processed ({type(exc).__name__}: {printable(str(exc))[:200]})"
+            verdict = None
+        if item.problem:
+            report.problems.append(item)
+        elif verdict.to_decide:
+            _to_decide(item, verdict.to_decide, layout, batch, report)
+        else:
+            candidates.setdefault((item.learner, item.slug), []).append(item)
+    for (learner, slug), group in sorted(candidates.items()):
+        try:
+            _settle(learner, slug, group, layout, batch, report)
+        except Exception as exc:
+            for item in group:
+                if item not in report.placed:
+                    item.problem = f"could not be filed ({type(exc).__name__}: {printable(str(exc))[:200]})"
+                    report.problems.append(item)
+    return report
 
 
-def _from_zip(source: Path, keep: Path) -> list[Returned]:
-    items = []
-    with zipfile.ZipFile(source) as archive:
-        for info in archive.infolist():
-            label = info.filename
-            if info.is_dir() or _ignored(label):
-                continue
-            target = (keep / label).resolve()
-            if not target.is_relative_to(keep.resolve()):  # a zip may try to write outside its folder
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(archive.read(info))
-            modified = dt.datetime(*info.date_time, tzinfo=dt.timezone.utc)
-            items.append(Returned(target, f"{source.name}:{label}", modified))
-    return items
+def _examine(item: Returned, modules, learners, as_learner) -> _Verdict:
+    try:
+        notebook = read_notebook(item.original)
+    except ValueError as exc:
+        item.problem = str(exc)
+        return _Verdict()
+    item.slug, why_module = identify_module(notebook, modules)
+    if why_module:
+        item.problem = why_module
+        return _Verdict()
+    verdict = decide_learner(item, notebook, learners, as_learner)
+    item.learner, item.by_metadata_only = verdict.learner, verdict.by_metadata_only
+    item.problem = verdict.problem
+    return verdict
 
 
-def _ignored(label: str) -> bool:
-    return any(part in _IGNORED or part.startswith("._") for part in Path(label).parts)
+def _settle(learner: str, slug: str, group: list[Returned], layout: Layout, batch: str,
+            report: CollectReport) -> None:
+    """Choose the notebook to file for one learner and module, and file it."""
+    named = [item for item in group if not item.by_metadata_only]
+    if named:
+        for item in group:
+            if item.by_metadata_only:
+                _to_decide(item, f"only its metadata names {learner}, whose notebook for {slug} came in this batch "
+                                 "under their name", layout, batch, report)
+        group = named
+    newest = max(group, key=lambda r: (r.sort_time, r.label))
+    for other in group:
+        if other is not newest:
+            report.set_aside.append((other, f"{learner} also returned {newest.label} for {slug}, which is newer; "
+                                            f"kept in {other.original}"))
+    _place(newest, layout, batch, report)
 
 
-def _place(item: Returned, layout: Layout, batch: Path, report: CollectReport) -> None:
+def _place(item: Returned, layout: Layout, batch: str, report: CollectReport) -> None:
     target = layout.submission(item.learner, item.slug)
     stamp = target.parent / "timestamp.txt"
+    new = item.original.read_bytes()
     if target.exists():
+        if target.read_bytes() == new:
+            report.unchanged.append(item)
+            return
+        if item.by_metadata_only:
+            _to_decide(item, f"only its metadata names {item.learner}, who already has a different submission for "
+                             f"{item.slug}; it was not filed over it", layout, batch, report)
+            return
         previous = _read_timestamp(stamp)
-        if previous and previous > item.modified:
+        if previous and previous > item.sort_time:
             report.set_aside.append((item, f"the submission already in {target} is newer ({previous:%Y-%m-%d %H:%M})"))
             return
-        replaced = batch / "replaced" / f"{item.learner}-{item.slug}.ipynb"
+        replaced = layout.returned / batch / "replaced" / f"{item.learner}-{item.slug}.ipynb"
         replaced.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(target, replaced)
         report.notes.append(f"replaced the earlier submission of {item.learner} for {item.slug} (kept in {replaced})")
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(item.original, target)
-    stamp.write_text(item.modified.strftime(TIMESTAMP_FORMAT), encoding="utf-8")
+    _write_atomically(target, new)
+    when = item.modified or dt.datetime.now(dt.UTC)
+    _write_atomically(stamp, when.strftime(TIMESTAMP_FORMAT).encode("utf-8"))
     report.placed.append(item)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """A reader (or a killed run) never sees half a file."""
+    temporary = path.with_name(f".{path.name}.part")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def _to_decide(item: Returned, why: str, layout: Layout, batch: str, report: CollectReport) -> None:
+    folder = layout.workspace / "to-decide" / batch
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / f"{len(report.to_decide) + 1:03d}-{item.original.name}"
+    shutil.copyfile(item.original, copy)
+    with (folder / "why.txt").open("a", encoding="utf-8") as notes:
+        notes.write(f"{copy.name} ({item.label}): {why}\n")
+    report.to_decide.append((item, f"{why}. Nothing was filed; a copy is in {copy}"))
 
 
 def _read_timestamp(path: Path) -> dt.datetime | None:
     try:
         return dt.datetime.strptime(path.read_text(encoding="utf-8").strip(), TIMESTAMP_FORMAT).replace(
-            tzinfo=dt.timezone.utc)
-    except (FileNotFoundError, ValueError):
+            tzinfo=dt.UTC)
+    except (FileNotFoundError, ValueError, UnicodeDecodeError):
         return None
-
-
-# ---------------------------------------------------------------- nbgrader exchange
-
-def collect_exchange(slug: str, layout: Layout, exchange_root: Path | None = None,
-                     course_id: str | None = None) -> subprocess.CompletedProcess:
-    """Run `nbgrader collect` for one module; its output says what it collected."""
-    command = [sys.executable, "-m", "nbgrader", "collect", slug, "--update"]
-    if exchange_root:
-        command.append(f"--Exchange.root={exchange_root}")
-    if course_id:
-        command.append(f"--CourseDirectory.course_id={course_id}")
-    return subprocess.run(command, cwd=layout.root, env=layout.env(), capture_output=True, text=True)
 
 
 def misnamed_submissions(layout: Layout) -> list[str]:
@@ -279,7 +427,7 @@ def misnamed_submissions(layout: Layout) -> list[str]:
         slug = path.parent.name
         try:
             found, why = identify_module(read_notebook(path), modules)
-        except ValueError as exc:
+        except Exception as exc:  # one damaged file never hides the others
             problems.append(f"{path}: {exc}")
             continue
         if found is None:

@@ -3,10 +3,15 @@
 nbgrader's own feedback is the autograded notebook, which shows the hidden tests.
 These pages are built instead from three things only: the learner's grades in the
 gradebook, the item texts in content/<slug>/assessment.yaml (prompt, explanation,
-source; never the rubric or the answer key field), and the learner's own answer
-and the *name* of the error their answer raised, read from their autograded
-notebook. Test source, tracebacks and error messages are never copied, because
-they quote the hidden test.
+source; never the rubric or the answer key field), and the learner's own answers,
+their written reflection and the *name* of the error their answer raised, read from
+their autograded notebook. Test source, tracebacks and error messages are never
+copied, because they quote the hidden test.
+
+Learner text (answers, reflection) is only ever shown as text: the template
+autoescapes it and it never goes through the markdown renderer, so a reflection that
+holds HTML shows that HTML as characters on the page. (The autograded copy holds the
+reflection backslash-escaped by sanitize.py; the page shows it as the learner typed it.)
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ import jinja2
 
 from ..components.base import md
 from .results import PASSED, WAITING, Cohort, Learner, Module, ModuleResult
+from .sanitize import is_shown_as_text, unescape_markdown
 
 TEMPLATE = "feedback.html.j2"
 _ANSWER_SHOWN_MAX = 200
+_REFLECTION_SHOWN_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,8 @@ def _environment() -> jinja2.Environment:
 
 
 def _grade_id(cell: dict) -> str:
-    return (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id", "")
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta.get("grade_id", "") if isinstance(meta, dict) else ""
 
 
 def _assigned_text(source: str, variable: str) -> str | None:
@@ -59,25 +67,43 @@ def _assigned_text(source: str, variable: str) -> str | None:
 
 
 def _error_name(cell: dict) -> str:
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
+    outputs = cell.get("outputs", [])
+    for output in outputs if isinstance(outputs, list) else []:
+        if isinstance(output, dict) and output.get("output_type") == "error":
             return str(output.get("ename", "Error"))[:60]
     return ""
 
 
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(part for part in source if isinstance(part, str)) if isinstance(source, list) else str(source)
+
+
+def _reflection_text(cell: dict) -> str | None:
+    """What the learner wrote in a reflection cell, as plain text; None if the cell is missing."""
+    if not cell:
+        return None
+    text = _source(cell)
+    if is_shown_as_text(cell):
+        text = unescape_markdown(text)
+    return text.strip()[:_REFLECTION_SHOWN_MAX]
+
+
 def read_learner_answers(notebook_path: Path, module: Module) -> dict[str, LearnerAnswer]:
-    """The learner's answers from their autograded notebook; empty if it cannot be read."""
+    """The learner's answers and reflections from their autograded notebook; empty if it cannot be read."""
     try:
         notebook = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
-        cells = {_grade_id(cell): cell for cell in notebook["cells"] if isinstance(cell, dict)}
-    except (OSError, ValueError, KeyError, TypeError):
+        cells = {_grade_id(cell): cell for cell in notebook["cells"]
+                 if isinstance(cell, dict) and isinstance(cell.get("metadata", {}), dict)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return {}
     answers = {}
     for item in module.spec["items"]:
         answer_cell, test_cell = cells.get(f"{item['id']}-answer", {}), cells.get(item["id"], {})
-        source = answer_cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        answers[item["id"]] = LearnerAnswer(_assigned_text(source, item["variable"]), _error_name(test_cell))
+        answers[item["id"]] = LearnerAnswer(_assigned_text(_source(answer_cell), item["variable"]),
+                                            _error_name(test_cell))
+    for reflection in module.spec["reflections"]:
+        answers[reflection["id"]] = LearnerAnswer(_reflection_text(cells.get(reflection["id"], {})), "")
     return answers
 
 
@@ -118,8 +144,10 @@ def page_context(cohort: Cohort, learner: Learner, module: Module, result: Modul
     reflections = []
     for reflection in module.spec["reflections"]:
         graded = result.item(reflection["id"])
+        written = answers.get(reflection["id"])
         reflections.append({
             "prompt": reflection["prompt"], "points": reflection["points"],
+            "text": written.text if written else None,
             "waiting": graded is None or graded.waiting,
             "score": graded.score if graded else 0.0, "comment": graded.comment if graded else "",
         })

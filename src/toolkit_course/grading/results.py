@@ -10,26 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 from .. import content
 from . import roster as roster_file
+from .layout import course_root
+from .roster import Learner  # noqa: F401  (the one learner record; results users import it from here too)
 
 PASSED, BELOW, WAITING, MISSING = "passed", "below the pass mark", "waiting for hand grading", "not submitted"
 
 
 class ResultsError(ValueError):
     """Input the results commands cannot use; the message names the file and what is wrong."""
-
-
-def course_root() -> Path:
-    return content.content_root().parent
 
 
 @contextlib.contextmanager
@@ -49,15 +48,19 @@ def _workspace_env(workspace: Path | None) -> Iterator[None]:
             os.environ["TOOLKIT_GRADING_WORKSPACE"] = saved
 
 
-def course_directory(root: Path | None = None, workspace: Path | None = None) -> CourseDirectory:
-    """nbgrader's own view of the course folders, from the course's nbgrader_config.py."""
+def course_config(root: Path | None = None, workspace: Path | None = None) -> Config:
+    """The course's nbgrader_config.py, loaded as nbgrader loads it."""
     root = Path(root or course_root())
     config_file = root / "nbgrader_config.py"
     if not config_file.exists():
         raise ResultsError(f"{config_file}: not found; give the course folder that holds nbgrader_config.py")
     with _workspace_env(workspace):
-        config = PyFileConfigLoader(config_file.name, path=str(root)).load_config()
-    return CourseDirectory(config=config)
+        return PyFileConfigLoader(config_file.name, path=str(root)).load_config()
+
+
+def course_directory(root: Path | None = None, workspace: Path | None = None) -> CourseDirectory:
+    """nbgrader's own view of the course folders, from the course's nbgrader_config.py."""
+    return CourseDirectory(config=course_config(root, workspace))
 
 
 def gradebook_path(coursedir: CourseDirectory) -> Path:
@@ -77,16 +80,6 @@ def open_gradebook(coursedir: CourseDirectory) -> Gradebook:
 
 
 # ---------------------------------------------------------------- records
-
-
-@dataclass(frozen=True)
-class Learner:
-    id: str
-    name: str
-    email: str = ""
-    sex: str = ""
-    role: str = "learner"
-    on_roster: bool = True
 
 
 @dataclass(frozen=True)
@@ -183,19 +176,9 @@ class Cohort:
 # ---------------------------------------------------------------- roster
 
 
-def read_roster(path: Path) -> list[Learner]:
-    """The learners in a roster CSV (id, name, email, role, optional sex or gender).
-
-    The workflow group's roster reader does the checking, so both groups accept the
-    same files; people whose role is not a learner's are left out here.
-    """
-    return [Learner(person.id, person.name, person.email, person.gender.strip().lower(), person.role)
-            for person in roster_file.read_roster(path) if person.is_learner]
-
-
 def default_roster(coursedir: CourseDirectory) -> Path | None:
     """The roster `toolkit-course roster` last registered, kept in the workspace."""
-    path = gradebook_path(coursedir).parent / "roster.csv"
+    path = roster_file.roster_copy_in(gradebook_path(coursedir).parent)
     return path if path.exists() else None
 
 
@@ -254,7 +237,7 @@ def load_cohort(root: Path | None = None, workspace: Path | None = None, roster:
     """
     coursedir = course_directory(root, workspace)
     roster = roster or default_roster(coursedir)
-    roster_learners = read_roster(roster) if roster else None
+    roster_learners = roster_file.read_learners(roster) if roster else None
     with open_gradebook(coursedir) as gradebook:
         modules = _modules(slugs, {assignment.name for assignment in gradebook.assignments})
         learners = _learners(gradebook, roster_learners)

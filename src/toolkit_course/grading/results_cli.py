@@ -92,7 +92,7 @@ def _verify(args) -> int:
 
 
 def _grading_options(parser) -> None:
-    parser.add_argument("--roster", type=Path, help="roster CSV (id, name, email, optional sex or gender, role); "
+    parser.add_argument("--roster", type=Path, help="roster CSV (id, name, email, role, optional sex); "
                         "default: the roster last registered in the workspace")
     parser.add_argument("--module", action="append", metavar="SLUG",
                         help="only this module (repeatable); default: every assessed module in the gradebook")
