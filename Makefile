@@ -7,13 +7,14 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: book test lab release check-content browser-deps bench lock clean help
+.PHONY: book test lint lab release check-content browser-deps sandbox-deps bench lock clean help
 
 help:
 	@echo "make book   - install, regenerate the assessments and build the book into _build/html"
 	@echo "make test   - run the whole test suite"
 	@echo "make lab    - open the lessons in JupyterLab"
 	@echo "make bench  - time grading (prints figures; not a test)"
+	@echo "make lint   - check the Python code with ruff (part of make test)"
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -41,7 +42,14 @@ book: release
 browser-deps:
 	bash scripts/install-browser-deps.sh
 
-test: $(STAMP) browser-deps
+# Grading runs learners' code (computed items only) in a bubblewrap sandbox.
+sandbox-deps: $(STAMP)
+	bash scripts/install-sandbox-deps.sh $(PY)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts nbgrader_config.py
+
+test: $(STAMP) browser-deps sandbox-deps lint
 	$(BIN)/pytest
 
 lab: $(STAMP)

@@ -137,7 +137,7 @@ class Checklist(Component):
                                             "mitigation": o.get("mitigation", ""), "ceiling": ceiling(self.data, o)}
                                            for o in q["options"]]}
                               for q in self.data["questions"]],
-                "levels": [{"label": l["label"], "meaning": l["meaning"]} for l in self.data["levels"]],
+                "levels": [{"label": level["label"], "meaning": level["meaning"]} for level in self.data["levels"]],
                 "level_for_score": level_for_score(self.data), "max_score": max_score(self.data)}
         return render("checklist.html.j2", component_id=component_id, title=md_inline(self.data["title"]),
                       intro=md(self.data["intro"]), questions=self.data["questions"], md_inline=md_inline,

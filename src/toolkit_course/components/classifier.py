@@ -31,7 +31,7 @@ class Classifier(Component):
                                                 description="Case:")
             self.case_picker.observe(lambda change: self.pick_case(change["new"]), names="value")
             parts += [self.case_picker, self.case_facts]
-        for key, definition in self.definitions.items():
+        for definition in self.definitions.values():
             parts.append(widgets.HTML(f"<strong>{definition['name']}</strong> ({definition['source']})"))
             parts += [self.boxes[e["id"]] for e in definition["elements"]]
         self.widget = widgets.VBox(parts + [analyse, self.result])

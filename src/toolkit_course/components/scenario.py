@@ -103,7 +103,7 @@ class Scenario(Component):
                  for name, step in self.data["steps"].items()}
         data = {"start": self.data["start"], "steps": steps,
                 "debrief": {"text": md(self.data["debrief"]["text"]),
-                            "links": [{"label": md_inline(l["label"]), "source": md_inline(l["source"])}
-                                      for l in self.data["debrief"]["links"]]}}
+                            "links": [{"label": md_inline(link["label"]), "source": md_inline(link["source"])}
+                                      for link in self.data["debrief"]["links"]]}}
         return render("scenario.html.j2", component_id=component_id, title=md_inline(self.data["title"]),
                       setting=md(self.data["setting"]), data_json=json_for_script(data))
