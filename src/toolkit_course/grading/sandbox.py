@@ -869,9 +869,3 @@ def _clean_png(data: bytes, max_bytes: int) -> bytes | None:
         if kind == b"IEND":
             return b"".join(kept) if position == len(data) else None
     return None
-
-
-# ------------------------------------------------------------------ legacy names
-# LEGACY: today's autograde.py still imports these for the old kernel sandbox. Remove this block
-# and _legacy_kernel_sandbox.py once the new pipeline no longer calls them.
-from ._legacy_kernel_sandbox import default_hidden, ensure_slot_users, write_kernelspec  # noqa: E402,F401
