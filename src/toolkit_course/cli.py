@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from . import content, release
-from .grading import results_cli, workflow_cli
+# Each group adds its subcommands with register(subparsers). They import nothing heavy at the
+# top (nbgrader, matplotlib, the PDF library load only when a command runs), so --help is fast.
+COMMAND_GROUPS = (
+    "toolkit_course.grading.workflow_cli",
+    "toolkit_course.grading.results_cli",
+    "toolkit_course.grading.report_cli",
+    "toolkit_course.grading.certificates_cli",
+)
 
 
 def _check_content(_args) -> int:
+    from . import content
+
     problems = 0
     content.modules()
     content.legal_elements()
@@ -26,6 +35,8 @@ def _check_content(_args) -> int:
 
 
 def _release(_args) -> int:
+    from . import release
+
     for path in release.render_solutions():
         print(f"rendered {path}")
     print(f"student versions written to {release.generate_exercises()}")
@@ -38,9 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check-content", help="validate every content file").set_defaults(run=_check_content)
     commands.add_parser("release", help="render solutions/ from content and exercises/ through nbgrader"
                         ).set_defaults(run=_release)
-    workflow_cli.register(commands)
-    results_cli.register(commands)
+    for group in COMMAND_GROUPS:
+        importlib.import_module(group).register(commands)
     args = parser.parse_args(argv)
+    from . import content
+
     try:
         return args.run(args)
     except content.ContentError as error:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import autograde as autograde_module
-from . import collect as collect_module
-from . import roster as roster_module
-from .layout import layout
+from .cli_common import WORKSPACE_HELP
 
 
 def register(subparsers) -> None:
     """Add this group's subcommands to the `toolkit-course` parser."""
-    workspace_help = "grading workspace (default: $TOOLKIT_GRADING_WORKSPACE or grading-workspace/)"
+    workspace_help = WORKSPACE_HELP
 
     roster = subparsers.add_parser("roster", help="check a roster CSV and register its learners in the gradebook")
     roster.add_argument("csv", help="CSV with columns id, name, email, role and optionally sex or gender")
@@ -40,6 +37,9 @@ def register(subparsers) -> None:
 
 
 def _roster(args: argparse.Namespace) -> int:
+    from . import roster as roster_module
+    from .layout import layout
+
     where = layout(workspace=args.workspace)
     try:
         people = roster_module.read_roster(args.csv)
@@ -53,6 +53,10 @@ def _roster(args: argparse.Namespace) -> int:
 
 
 def _collect(args: argparse.Namespace) -> int:
+    from . import collect as collect_module
+    from . import roster as roster_module
+    from .layout import layout
+
     where = layout(workspace=args.workspace)
     if args.exchange:
         result = collect_module.collect_exchange(args.exchange, where, args.exchange_root, args.course_id)
@@ -78,6 +82,9 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _autograde(args: argparse.Namespace) -> int:
+    from . import autograde as autograde_module
+    from .layout import layout
+
     where = layout(workspace=args.workspace)
     try:
         report = autograde_module.autograde(where, args.modules or None, force=args.force,
