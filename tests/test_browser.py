@@ -177,15 +177,49 @@ def test_data_explorer_figures_have_alt_text(page, book_url):
         assert alt.startswith("Bar chart.") and "%" in alt
 
 
-@pytest.mark.parametrize("path", ["book/intro.html", "book/facilitator/index.html"] + [f"notebooks/{s}.html" for s in content.published_slugs()])
+# The current standard: WCAG 2.0 and 2.1, levels A and AA, plus axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def _book_pages() -> list[str]:
+    """Every page in the table of contents, plus the search page the theme's search box opens."""
+    import yaml
+
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    stack = list(toc.get("parts", [])) + list(toc.get("chapters", []))
+    while stack:
+        entry = stack.pop(0)
+        if "file" in entry:
+            files.append(entry["file"])
+        stack[:0] = entry.get("chapters", []) + entry.get("sections", [])
+    return [f"{name}.html" for name in files] + ["search.html"]
+
+
+@pytest.mark.parametrize("path", _book_pages())
 def test_no_serious_accessibility_violations(page, book_url, path):
+    """Every page, the theme's own controls included, and not one console error while it loads."""
     assert AXE.exists(), "axe-core is missing: run scripts/install-browser-deps.sh (make test does)"
-    page.goto(f"{book_url}/{path}")
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{book_url}/{path}", wait_until="networkidle")
     page.add_script_tag(path=str(AXE))
-    violations = page.evaluate("async () => (await axe.run(document)).violations")
+    violations = page.evaluate("async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
+                               AXE_TAGS)
     serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                for v in violations if v["impact"] in ("serious", "critical")]
     assert serious == [], f"{path}: {serious}"
+    assert errors == [], f"{path}: console errors {errors}"
+
+
+def test_the_pinned_axe_is_the_one_installed():
+    """The check is only as current as the axe-core that runs it: package.json pins it, npm installs it."""
+    import json
+
+    pinned = json.loads((REPO / "package.json").read_text(encoding="utf-8"))["devDependencies"]["axe-core"]
+    installed = json.loads((REPO / "node_modules" / "axe-core" / "package.json").read_text(encoding="utf-8"))["version"]
+    assert installed == pinned, f"node_modules has axe-core {installed}, package.json pins {pinned}: run npm ci"
 
 
 def test_keyboard_focus_is_visible_on_every_kind_of_control(page, book_url):

@@ -13,6 +13,9 @@ it, in scratch workspaces:
 
 It prints both wall times, the speed-up, and whether every grade of every learner is the
 same ("grades match"), or the grades that differ. Not a test: timing depends on the machine.
+
+Then it times the book (toolkit_course.book_bench): a lesson against a bare kernel, and a cold
+build against an unchanged rebuild, with the ratios. --only grading or --only book runs one half.
 """
 
 from __future__ import annotations
@@ -114,7 +117,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="module slugs, or 'all' (default: the first assessed module; every module has the "
                              "same kind of notebook, and stock nbgrader needs seconds per notebook)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--only", choices=("grading", "book"), help="run one half of the benchmark")
     args = parser.parse_args(argv)
+    status = 0 if args.only == "book" else bench_grading(args)
+    if args.only != "grading":
+        from . import book_bench
+
+        book_bench.report()
+    return status
+
+
+def bench_grading(args: argparse.Namespace) -> int:
     slugs = (content.assessed_slugs() if args.modules == ["all"] else args.modules) or content.assessed_slugs()[:1]
     with tempfile.TemporaryDirectory(prefix="toolkit-bench-") as scratch:
         root = scratch_course(Path(scratch), slugs)
