@@ -4,12 +4,14 @@ return decision) on the checklist's ordered scale and list gaps with suggested m
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ipywidgets as widgets
 
-from .base import Component, json_for_script, md, md_inline, render, unique_id
+from .base import Component, component_id, json_for_script, md, md_inline, render, slots
+from .strings import STRINGS
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,9 @@ def ceiling(data: dict, option: dict) -> int:
 def rate(data: dict, answers: dict[str, int]) -> Rating:
     """Add the points of the chosen answers; the level is the one the score reaches, capped by any
     chosen answer that carries caps_level (see the tables above)."""
-    missing = [q["id"] for q in data["questions"] if q["id"] not in answers]
+    missing = unanswered(data, answers)
     if missing:
-        raise ValueError(f"answer every question first; not answered: {', '.join(missing)}")
+        raise ValueError(STRINGS["answer_every_question"].format(missing=", ".join(map(str, missing))))
     chosen = [(question, question["options"][answers[question["id"]]]) for question in data["questions"]]
     score = sum(option["points"] for _, option in chosen)
     reached = level_for_score(data)[score]
@@ -69,23 +71,36 @@ def rate(data: dict, answers: dict[str, int]) -> Rating:
     return Rating(score, max_score(data), data["levels"][index], gaps, capped_by)
 
 
+def unanswered(data: dict, answers: dict[str, int]) -> list[int]:
+    """The numbers (1, 2, ...) of the questions not answered, as the learner sees them numbered."""
+    return [number for number, q in enumerate(data["questions"], start=1) if q["id"] not in answers]
+
+
 def labels(data: dict) -> dict[str, str]:
     """The words naming what is rated, for the widget, the page and the saved report alike."""
     subject = data.get("subject", "intervention")
     return {"name": f"{subject[:1].upper()}{subject[1:]}", "name_field": f"{subject[:1].upper()}{subject[1:]} you are rating:",
-            "rate": f"Rate this {subject}"}
+            "rate": f"Rate this {subject}",
+            "report_file": STRINGS["report_file"].format(subject=re.sub(r"[^a-z0-9]+", "-", subject.lower()).strip("-"))}
 
 
-def report_html(data: dict, intervention: str, answers: dict[str, int], rating: Rating) -> str:
-    chosen = [(q["text"], q["options"][answers[q["id"]]]["label"]) for q in data["questions"]]
-    return render("checklist_report.html.j2", title=data["title"], intervention=intervention or "(not named)",
-                  date=dt.date.today().isoformat(), chosen=chosen, rating=rating, source=data["source"],
-                  labels=labels(data))
+def report_html(data: dict, intervention: str, answers: dict[str, int], rating: Rating, date: str | None = None) -> str:
+    """The saved report. The book fills the same document in the browser (answers empty here, see static_html)."""
+    chosen = [(q["id"], q["text"], q["options"][answers[q["id"]]]["label"] if q["id"] in answers else "")
+              for q in data["questions"]]
+    return render("checklist_report.html.j2", title=data["title"], intervention=intervention or STRINGS["not_named"],
+                  date=dt.date.today().isoformat() if date is None else date, chosen=chosen, rating=rating,
+                  source=data["source"], labels=labels(data))
+
+
+def result_html(rating: Rating) -> str:
+    return render("checklist_result.html.j2", rating=rating)
 
 
 class Checklist(Component):
-    def __init__(self, data: dict):
+    def __init__(self, data: dict, item_id: str | None = None):
         self.data = data
+        self.component_id = component_id("checklist", [q["id"] for q in data["questions"]], item_id)
         words = labels(data)
         self.name = widgets.Text(description=f"{words['name']}:", layout=widgets.Layout(width="min(100%, 40em)"),
                                  style={"description_width": "initial"})
@@ -95,7 +110,7 @@ class Checklist(Component):
         rate_button = widgets.Button(description=words["rate"], button_style="primary",
                                      layout=widgets.Layout(width="auto"))
         rate_button.on_click(lambda _: self.rate())
-        save_button = widgets.Button(description="Save the result as a report", icon="save")
+        save_button = widgets.Button(description=STRINGS["save_report"], icon="save")
         save_button.on_click(lambda _: self.save_report())
         self.result = widgets.HTML()
         parts = [widgets.HTML(f"<h3>{md_inline(data['title'])}</h3>{md(data['intro'])}"), self.name]
@@ -112,34 +127,41 @@ class Checklist(Component):
         return {qid: radio.value for qid, radio in self.radios.items() if radio.value is not None}
 
     def rate(self) -> Rating | None:
-        try:
-            self.rating = rate(self.data, self.answers)
-        except ValueError as problem:
-            self.result.value = f"<p role='status'>{problem}</p>"
+        missing = unanswered(self.data, self.answers)
+        if missing:
+            self.result.value = render("status.html.j2", message=slots(STRINGS["answer_every_question"],
+                                                                        missing=", ".join(map(str, missing))))
             return None
-        self.result.value = render("checklist_result.html.j2", rating=self.rating, md=md)
+        self.rating = rate(self.data, self.answers)
+        self.result.value = result_html(self.rating)
         return self.rating
 
-    def save_report(self, path: str | Path = "intervention-rating.html") -> Path | None:
+    def save_report(self, path: str | Path | None = None) -> Path | None:
         if not self.rate():
             return None
-        path = Path(path)
+        path = Path(path or labels(self.data)["report_file"])
         path.write_text(report_html(self.data, self.name.value, self.answers, self.rating), encoding="utf-8")
-        self.result.value += f"<p role='status'>Report saved as <code>{path.resolve()}</code>.</p>"
+        self.result.value += render("status.html.j2", message=slots(STRINGS["report_saved_path"], path=str(path.resolve())))
         return path
 
     def static_html(self) -> str:
-        component_id = unique_id("checklist")
-        # The page gets the rule's tables from Python (see level_for_score and ceiling), not a copy of it.
-        data = {"title": self.data["title"], "source": self.data["source"], "labels": labels(self.data),
-                "questions": [{"id": q["id"], "text": q["text"],
+        # The page gets the rule's tables from Python (see level_for_score and ceiling), not a copy of it,
+        # and every word it shows comes from the widget's templates, rendered here with empty values.
+        data = {"questions": [{"id": q["id"],
                                "options": [{"label": o["label"], "points": o["points"], "gap": o.get("gap", ""),
                                             "mitigation": o.get("mitigation", ""), "ceiling": ceiling(self.data, o)}
                                            for o in q["options"]]}
                               for q in self.data["questions"]],
                 "levels": [{"label": level["label"], "meaning": level["meaning"]} for level in self.data["levels"]],
                 "level_for_score": level_for_score(self.data), "max_score": max_score(self.data)}
-        return render("checklist.html.j2", component_id=component_id, title=md_inline(self.data["title"]),
-                      intro=md(self.data["intro"]), questions=self.data["questions"], md_inline=md_inline,
-                      labels=labels(self.data),
+        empty = Rating(0, max_score(self.data), {"label": "", "meaning": ""})
+        return render("checklist.html.j2", component_id=self.component_id, title=md_inline(self.data["title"]),
+                      intro=md(self.data["intro"]), questions=self.data["questions"],
+                      labels=labels(self.data), result_html=result_html(empty),
+                      report_html=_for_script(report_html(self.data, "", {}, empty, date="")),
                       data_json=json_for_script(data))
+
+
+def _for_script(document: str) -> str:
+    """A whole HTML document, safe inside <script type="text/html">: only "</script" could end that element."""
+    return document.replace("</script", "<\\/script")

@@ -6,29 +6,31 @@ import ipywidgets as widgets
 
 from .. import content, legal_analysis
 from ..legal_analysis import SMUGGLING_ELEMENTS, TRAFFICKING_ELEMENTS
-from .base import Component, json_for_script, md, md_inline, render, unique_id
+from .base import Component, component_id, json_for_script, md, md_inline, render
 from .quiz import CLASSIFICATIONS
+from .strings import STRINGS
 
 TRAFFICKING_FLAGS = TRAFFICKING_ELEMENTS + ("child",)
 
 
 class Classifier(Component):
-    def __init__(self, cases: dict | None = None):
+    def __init__(self, cases: dict | None = None, item_id: str | None = None):
         self.definitions = content.legal_elements()
         self.cases = {c["id"]: c for c in (cases or {}).get("cases", [])}
+        self.component_id = component_id("classifier", list(self.cases), item_id)
         self.boxes = {e["id"]: widgets.Checkbox(description=e["label"], indent=False,
                                                 layout=widgets.Layout(width="auto"))
                       for d in self.definitions.values() for e in d["elements"]}
         self.result = widgets.HTML()
         self.case_facts = widgets.HTML()
-        analyse = widgets.Button(description="Show the legal analysis", button_style="primary")
+        analyse = widgets.Button(description=STRINGS["analyse"], button_style="primary")
         analyse.on_click(lambda _: self.analyse())
-        parts = [widgets.HTML("<h3>Legal-elements classifier</h3><p>Tick each element the facts show. "
-                              "An element you cannot see in the facts counts as not shown.</p>")]
+        parts = [widgets.HTML(f"<h3>{STRINGS['classifier_title']}</h3><p>{STRINGS['classifier_intro']}</p>")]
         if self.cases:
-            self.case_picker = widgets.Dropdown(options=[("Choose a case…", None)] +
+            self.case_picker = widgets.Dropdown(options=[(STRINGS["choose_a_case"], None)] +
                                                 [(c["title"], cid) for cid, c in self.cases.items()],
-                                                description="Case:")
+                                                description=STRINGS["case_to_classify"],
+                                                style={"description_width": "initial"})
             self.case_picker.observe(lambda change: self.pick_case(change["new"]), names="value")
             parts += [self.case_picker, self.case_facts]
         for definition in self.definitions.values():
@@ -62,7 +64,7 @@ class Classifier(Component):
         }
         case = self.cases.get(getattr(self, "case_id", None))
         self.result.value = render("classifier_result.html.j2", outcome=outcome, labels=CLASSIFICATIONS,
-                                   case=case, model=self._model_answer(case), md=md)
+                                   model=self._model_answer(case))
         return outcome
 
     def _model_answer(self, case: dict | None) -> dict | None:
@@ -74,13 +76,14 @@ class Classifier(Component):
                 "reasoning": md(case["reasoning"]), "source": md_inline(case["source"])}
 
     def static_html(self) -> str:
-        component_id = unique_id("classifier")
-        # Every combination is analysed here, in Python, so the page's script only looks answers up.
+        # Every combination is analysed here, in Python, so the page's script only looks answers up;
+        # the words around them come from the widget's templates, rendered into the page.
         data = {"outcomes": legal_analysis.every_outcome(),
                 "order": {"trafficking": list(TRAFFICKING_FLAGS), "smuggling": list(SMUGGLING_ELEMENTS),
                           "classification": list(legal_analysis.ALL_FLAGS)},
-                "labels": CLASSIFICATIONS,
-                "element_labels": {e["id"]: e["label"] for d in self.definitions.values() for e in d["elements"]},
-                "cases": {cid: {"facts": md(c["facts"]), **self._model_answer(c)} for cid, c in self.cases.items()}}
-        return render("classifier.html.j2", component_id=component_id, definitions=self.definitions,
-                      cases=self.cases, data_json=json_for_script(data))
+                "labels": CLASSIFICATIONS}
+        models = {cid: {"facts": md(c["facts"]), **self._model_answer(c)} for cid, c in self.cases.items()}
+        return render("classifier.html.j2", component_id=self.component_id, definitions=self.definitions,
+                      cases=self.cases, models=models, labels=CLASSIFICATIONS,
+                      result_html=render("classifier_result.html.j2", outcome=None, labels=CLASSIFICATIONS, model=None),
+                      data_json=json_for_script(data))

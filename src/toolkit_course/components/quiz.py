@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
-from .base import Component, json_for_script, md, md_inline, render, unique_id
+from .base import Component, component_id, json_for_script, md, md_inline, render
+from .strings import STRINGS, text
 
 CLASSIFICATIONS = {
     "trafficking": "Trafficking in persons",
@@ -92,20 +93,33 @@ class QuizSession:
 
 
 def feedback_html(result: CheckResult) -> str:
-    return render("quiz_feedback.html.j2", result=result, md=md, md_inline=md_inline)
+    return render("quiz_feedback.html.j2", result=result)
+
+
+def unchecked_result(question: dict) -> CheckResult:
+    """A question's feedback with nothing chosen yet: what the book pre-renders, for its script to mark up."""
+    return CheckResult(question_id=question["id"], correct=False,
+                       options=tuple(OptionFeedback(o["id"], o["text"], bool(o.get("correct")), o["feedback"], False)
+                                     for o in question["options"]),
+                       explanation=question["explanation"], source=question["source"])
+
+
+def status_html(message: str) -> str:
+    return render("status.html.j2", message=message)
 
 
 class Quiz(Component):
-    def __init__(self, data: dict, kind: str = "quiz"):
+    def __init__(self, data: dict, kind: str = "quiz", item_id: str | None = None):
         self.data = data
         self.kind = kind
+        self.component_id = component_id(kind, [q["id"] for q in data["questions"]], item_id)
         self.session = QuizSession(data)
         self._choices: dict[str, widgets.Widget] = {}
         self._feedback: dict[str, widgets.HTML] = {}
         self._buttons: dict[str, widgets.Button] = {}
         self.summary = widgets.HTML()
-        self.retry_button = widgets.Button(description="Try again", icon="refresh",
-                                           tooltip="Clear all answers and start again")
+        self.retry_button = widgets.Button(description=STRINGS["try_again"], icon="refresh",
+                                           tooltip=STRINGS["try_again_tooltip"])
         self.retry_button.on_click(lambda _: self.retry())
         boxes = [widgets.HTML(f"<h3>{md_inline(data['title'])}</h3>" + md(data.get("intro", "")))]
         boxes += [self._question_box(n, q) for n, q in enumerate(data["questions"], start=1)]
@@ -122,13 +136,13 @@ class Quiz(Component):
         else:
             choices = widgets.RadioButtons(options=[(o["text"], o["id"]) for o in question["options"]],
                                            value=None, layout=widgets.Layout(width="auto"))
-        button = widgets.Button(description="Check answer", button_style="primary")
+        button = widgets.Button(description=STRINGS["check_answer"], button_style="primary")
         button.on_click(lambda _, qid=qid: self.check(qid))
         self._choices[qid], self._buttons[qid] = choices, button
         self._feedback[qid] = widgets.HTML()
-        prompt = widgets.HTML(f"<strong>Question {number}.</strong> {md(question['prompt'])}")
-        hint = " (choose all that apply)" if question.get("multiple") else ""
-        return widgets.VBox([prompt, widgets.Label(f"Your answer{hint}:"), choices, button, self._feedback[qid]])
+        prompt = widgets.HTML(f"<strong>{text('question_number', number=number)}</strong> {md(question['prompt'])}")
+        hint = STRINGS["choose_many"] if question.get("multiple") else STRINGS["choose_one"]
+        return widgets.VBox([prompt, widgets.Label(hint), choices, button, self._feedback[qid]])
 
     # The methods below are the component's API: the widget's buttons call them,
     # and so can tests or a facilitator's notebook.
@@ -149,7 +163,7 @@ class Quiz(Component):
         else:
             chosen = [choices.value] if choices.value else []
         if not chosen:
-            self._feedback[question_id].value = "<p role='status'>Choose an answer first, then press Check answer.</p>"
+            self._feedback[question_id].value = status_html(STRINGS["choose_first"])
             return None
         self.session.select(question_id, *chosen)
         result = self.session.check(question_id)
@@ -181,16 +195,18 @@ class Quiz(Component):
                 "prompt": md(question["prompt"]),
                 "multiple": bool(question.get("multiple")),
                 "options": [{"id": o["id"], "text": md_inline(o["text"])} for o in question["options"]],
-                # Feedback is rendered in Python with the same template as the widget,
-                # so the page's script only has to choose which block to reveal.
-                "answer": sorted(o["id"] for o in question["options"] if o.get("correct")),
-                "feedback": {o["id"]: md_inline(o["feedback"]) for o in question["options"]},
-                "explanation": md(question["explanation"]),
-                "source": md_inline(question["source"]),
+                # The widget's own feedback template, rendered with nothing chosen: the page's script
+                # only reveals the verdict and marks the options the learner chose.
+                "feedback_html": feedback_html(unchecked_result(question)),
             })
-        return render("quiz.html.j2", quiz_id=unique_id(self.kind), kind=self.kind,
+        # The script needs only which options are right; every word it shows is already in the page.
+        answers = [{"id": q["id"], "answer": sorted(o["id"] for o in q["options"] if o.get("correct"))}
+                   for q in self.data["questions"]]
+        total = len(questions)
+        return render("quiz.html.j2", quiz_id=self.component_id, kind=self.kind,
                       title=md_inline(self.data["title"]), intro=md(self.data.get("intro", "")),
-                      questions=questions, data_json=json_for_script({"questions": questions}))
+                      questions=questions, right=0, total=total, checked=0,
+                      data_json=json_for_script({"questions": answers}))
 
 
 # What each classification needs, said when a learner picks it and the model answer differs.

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
-from .base import Component, json_for_script, md, md_inline, render, unique_id
+from .base import Component, component_id, json_for_script, md, md_inline, render
+from .strings import STRINGS
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,9 @@ class ScenarioRun:
 
 
 class Scenario(Component):
-    def __init__(self, data: dict):
+    def __init__(self, data: dict, item_id: str | None = None):
         self.data = data
+        self.component_id = component_id("scenario", list(data["steps"]), item_id)
         self.run = ScenarioRun(data)
         self.display = widgets.HTML()
         self.buttons = widgets.VBox()
@@ -81,9 +83,9 @@ class Scenario(Component):
     def _show(self) -> None:
         self.display.value = render("scenario_step.html.j2", step=self.run.step, last=self._last,
                                     finished=self.run.finished, path=self.run.path,
-                                    debrief=self.data["debrief"], md=md, md_inline=md_inline)
+                                    debrief=self.data["debrief"])
         if self.run.finished:
-            again = widgets.Button(description="Play again", icon="refresh")
+            again = widgets.Button(description=STRINGS["play_again"], icon="refresh")
             again.on_click(lambda _: self.restart())
             self.buttons.children = [again]
             return
@@ -95,15 +97,10 @@ class Scenario(Component):
         self.buttons.children = buttons
 
     def static_html(self) -> str:
-        component_id = unique_id("scenario")
-        steps = {name: {"text": md(step["text"]), "ending": bool(step.get("ending")),
-                        "choices": [{"label": md_inline(c["label"]), "consequence": md(c["consequence"]),
-                                     "next": c["next"], "rights_respected": c.get("rights_respected")}
-                                    for c in step.get("choices", [])]}
+        # The script needs only the story's shape (where each choice leads); every step, consequence and
+        # the debrief are rendered into the page by the same templates as the widget's.
+        shape = {name: {"ending": bool(step.get("ending")), "next": [c["next"] for c in step.get("choices", [])]}
                  for name, step in self.data["steps"].items()}
-        data = {"start": self.data["start"], "steps": steps,
-                "debrief": {"text": md(self.data["debrief"]["text"]),
-                            "links": [{"label": md_inline(link["label"]), "source": md_inline(link["source"])}
-                                      for link in self.data["debrief"]["links"]]}}
-        return render("scenario.html.j2", component_id=component_id, title=md_inline(self.data["title"]),
-                      setting=md(self.data["setting"]), data_json=json_for_script(data))
+        return render("scenario.html.j2", component_id=self.component_id, title=md_inline(self.data["title"]),
+                      setting=md(self.data["setting"]), steps=self.data["steps"], debrief=self.data["debrief"],
+                      data_json=json_for_script({"start": self.data["start"], "steps": shape}))
