@@ -16,13 +16,30 @@ a learner's code ran (see toolkit_course/grading/preprocessors.py):
   * the hidden tests, taken from the gradebook, run in this grading process on those values.
 """
 
+import os
 from pathlib import Path
 
 from toolkit_course.grading.layout import configure_nbgrader
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 
-configure_nbgrader(c, Path(__file__).resolve().parent)
+_course = configure_nbgrader(c, Path(__file__).resolve().parent)
+
+# nbgrader's exchange. A workshop that works from e-mailed notebooks has none, and Formgrader then
+# warns on every page that the exchange is missing. So the exchange is, by default, a folder in the
+# grading workspace, private to the facilitator: the warning goes, and Release, Collect and Release
+# Feedback work (into that folder). On a shared JupyterHub where learners submit through nbgrader,
+# set TOOLKIT_EXCHANGE_ROOT (e.g. /srv/nbgrader/exchange) and TOOLKIT_COURSE_ID to the shared ones.
+_shared_exchange = os.environ.get("TOOLKIT_EXCHANGE_ROOT")
+if not _shared_exchange:
+    (_course.workspace / "exchange").mkdir(exist_ok=True)
+c.Exchange.root = _shared_exchange or str(_course.workspace / "exchange")
+c.CourseDirectory.course_id = os.environ.get("TOOLKIT_COURSE_ID") or "toolkit-course"
+# Collecting from the exchange (Formgrader's Collect, `nbgrader collect`) goes through the course's
+# checked collect, as `toolkit-course collect --exchange` does; releasing feedback skips, and names,
+# the learners whose notebooks came by e-mail instead of stopping at the first one.
+c.ExchangeFactory.collect = "toolkit_course.grading.formgrader_exchange.CourseCollect"
+c.ExchangeFactory.release_feedback = "toolkit_course.grading.formgrader_exchange.CourseReleaseFeedback"
 
 # The answer line above "### BEGIN SOLUTION" stays in the student version, so the
 # solution region is simply removed rather than replaced by code that raises.
@@ -48,8 +65,11 @@ c.Autograde.autograde_preprocessors = [
     "toolkit_course.grading.sanitize.SanitizeLearnerContent",
 ]
 
-# nbgrader's feedback pages (generate_feedback, Formgrader's button) are made from the
-# autograded notebook, which holds every hidden test: take them out first.
+# nbgrader's feedback (generate_feedback, Formgrader's two Generate Feedback buttons) writes the
+# course's own page, at the path where `toolkit-course feedback` writes it, never an export of the
+# autograded notebook, which holds every hidden test.
+c.GenerateFeedback.exporter_class = "toolkit_course.grading.formgrader_feedback.CourseFeedbackPage"
+# Should the exporter above ever be set back to nbconvert's HTML, the hidden tests are taken out first.
 c.GenerateFeedback.preprocessors = [
     f"{_GRADING}.HideHiddenTests",
     "nbgrader.preprocessors.GetGrades",

@@ -1,9 +1,10 @@
 """nbgrader's own feedback pages (generate_feedback, Formgrader's button) never show a hidden test or the key.
 
 nbgrader makes them from the autograded notebook, which holds every hidden test; the course's
-nbgrader_config.py puts HideHiddenTests first in GenerateFeedback's preprocessors. The control
-run, with nbgrader's stock preprocessors, shows that the search below does find the tests when
-they are there.
+nbgrader_config.py makes its exporter write the course's own page instead (formgrader_feedback.py),
+and puts HideHiddenTests first in GenerateFeedback's preprocessors, so that even nbconvert's HTML
+exporter, set back by hand, shows no test. The control run, with nbgrader's stock exporter and
+preprocessors, shows that the search below does find the tests when they are there.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import sys
 import pytest
 
 from toolkit_course import content
-from toolkit_course.grading import autograde
+from toolkit_course.grading import autograde, feedback, results
 
 from .conftest import answer_key, answered, submit, wrong_answers
 
 pytestmark = pytest.mark.slow
-STOCK_FEEDBACK = ["--GenerateFeedback.preprocessors=nbgrader.preprocessors.GetGrades",
-                  "--GenerateFeedback.preprocessors=nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+HTML_EXPORTER = ["--GenerateFeedback.exporter_class=nbconvert.exporters.HTMLExporter"]
+STOCK_FEEDBACK = HTML_EXPORTER + ["--GenerateFeedback.preprocessors=nbgrader.preprocessors.GetGrades",
+                                  "--GenerateFeedback.preprocessors=nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
 
 
 def _key_texts(course, slug) -> list[str]:
@@ -58,7 +60,15 @@ def test_generate_feedback_pages_hold_no_hidden_test(course, slug, monkeypatch):
 
     pages = _feedback(course, slug)
     assert [text for text in key if text in pages] == []
-    assert "hidden test, which is not shown" in pages
+    cohort = results.load_cohort(course.root, course.workspace, slugs=[slug])
+    for learner in ("right", "wrong"):  # the course's own page, as `toolkit-course feedback` writes it
+        page = course.workspace / "feedback" / learner / slug / f"{slug}-assessment.html"
+        person = next(person for person in cohort.learners if person.id == learner)
+        assert page.read_text(encoding="utf-8") == feedback.render_page(cohort, person, cohort.module(slug))
+
+    exported = _feedback(course, slug, *HTML_EXPORTER)  # nbconvert's export of the notebook, tests taken out
+    assert [text for text in key if text in exported] == []
+    assert "hidden test, which is not shown" in exported
 
     # Formgrader's "Generate Feedback" button: nbgrader's API, configured as Formgrader configures it.
     from nbgrader.apps import NbGrader, NbGraderAPI
