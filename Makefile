@@ -7,13 +7,16 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: book test lint lab release check-content browser-deps sandbox-deps bench lock clean help
+.PHONY: book test lint lab release check-content browser-deps sandbox-deps bench handouts bundle lock clean help
 
 help:
 	@echo "make book   - install, regenerate the assessments and build the book into _build/html"
 	@echo "make test   - run the whole test suite"
 	@echo "make lab    - open the lessons in JupyterLab"
 	@echo "make bench  - time grading (prints figures; not a test)"
+	@echo "make hub    - run the course on this server with JupyterHub (as root; HUB_FLAGS=--lan opens it to the network)"
+	@echo "make handouts - print one PDF handout per module from the built book into _build/handouts"
+	@echo "make bundle - write the offline USB bundle _build/toolkit-course-offline.zip from the built book"
 	@echo "make lint   - check the Python code with ruff (part of make test)"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -53,10 +56,29 @@ test: $(STAMP) browser-deps sandbox-deps lint
 	$(BIN)/pytest
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00-orientation.ipynb
+	@$(if $(filter 0,$(shell id -u)),echo "warning: running as root: code in any notebook you open could change anything on this computer; an ordinary account is safer. Continuing with --allow-root." >&2)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00-orientation.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)
 	$(PY) -m toolkit_course.bench $(if $(LEARNERS),--learners $(LEARNERS))
+
+# The shared server (JupyterHub + nbgrader's exchange; see book/facilitator/run-on-a-server.md). Needs root.
+hub-deps: $(STAMP)
+	bash scripts/install-hub-deps.sh $(PY)
+
+hub: hub-deps
+	$(PY) -m toolkit_course.hub.launch $(HUB_FLAGS)
+
+# Load figures for the hub (not a test): 20 and 50 simulated learners at once. Needs root.
+bench-hub: hub-deps
+	$(PY) -m toolkit_course.bench_hub $(if $(LEARNERS),--learners $(LEARNERS))
+
+# Both read the book that `make book` built in _build/html, and say so if it is missing.
+handouts: $(STAMP)
+	$(PY) -m toolkit_course.handouts
+
+bundle: $(STAMP)
+	$(PY) -m toolkit_course.bundle
 
 lock:
 	(head -n 2 requirements.lock; $(PY) -m pip freeze --exclude-editable) > requirements.lock.new

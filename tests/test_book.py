@@ -26,7 +26,7 @@ def test_every_published_module_has_a_page_with_working_components(built_book):
 
 def test_no_solution_hidden_test_or_answer_key_in_the_book(built_book):
     secrets = ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "Marking rubric", '"".__class__']
-    for slug in content.assessed_slugs():
+    for slug in content.gradable_slugs():  # the modules' assessments and the workshop's pre/post-tests
         spec = content.load(slug, "assessment")
         secrets += [r["rubric"].strip().splitlines()[0] for r in spec["reflections"]]
         secrets += [f'{i["variable"]} = "{i["answer"]}"' for i in spec["items"]]

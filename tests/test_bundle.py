@@ -66,7 +66,7 @@ def instructor_only_texts() -> list[tuple[str, str]]:
                 if kind == "HIDDEN TESTS":
                     texts += [(str(notebook_path.relative_to(REPO)), line.strip()) for line in block.splitlines()
                               if len(line.strip()) >= 12 and not line.strip().startswith(("from ", "import "))]
-    for slug in content.assessed_slugs():
+    for slug in content.gradable_slugs():  # the modules' assessments and the workshop's pre/post-tests
         spec = content.load(slug, "assessment")
         where = f"content/{slug}/assessment.yaml"
         # An explanation's first line often restates a rule the lessons teach; its first two lines together

@@ -6,8 +6,8 @@ accepts is never marked wrong.
 
 check_answer() and check_values() are the visible checks. They say only whether an
 answer has an allowed form, never whether it is right, so running them gives nothing
-away. Each prints one sentence per answer and returns None, so the notebook shows no
-bare True or False.
+away. Each prints one sentence, on one line, per answer and returns None, so the notebook
+shows no bare True or False.
 
 matches() compares a computed value with the expected one, within a tolerance; the
 hidden tests of computed items use it.
@@ -15,6 +15,7 @@ hidden tests of computed items use it.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -41,16 +42,19 @@ def check_answer(name: str, value: object, allowed: list[str]) -> None:
     """Say whether `value` is one of the allowed answers (not whether it is right)."""
     choices = ", ".join(f'"{option}"' for option in allowed)
     if not isinstance(value, str):
-        print(f'✗ {name} must be text between quotes, for example {name} = "{allowed[0]}". '
-              f"At the moment it is {value!r}.")
+        print(f'✗ {name} must be text between quotes, for example {name} = "{allowed[0]}", '
+              f"but at the moment it is {value!r}.")
         return
     answer = normalise_answer(value)
     if answer == "":
-        print(f"… {name} is still empty. Type one of {choices} between the quotes, then run both boxes again.")
+        print(f"… {name} is still empty: type one of {choices} between the quotes, then run both boxes again.")
     elif answer not in allowed:
-        print(f'✗ "{value}" is not one of the allowed answers for {name}. Please type one of: {choices}.')
+        # json.dumps keeps what was typed on one line (a typed line break shows as \n).
+        print(f"✗ {json.dumps(value, ensure_ascii=False)} is not one of the allowed answers for {name}: "
+              f"please type one of {choices}.")
     else:
-        print(f'✓ {name} = "{answer}" is one of the allowed answers. It will be marked when your assessment is graded.')
+        print(f'✓ {name} = "{answer}" is one of the allowed answers, and it will be marked when your assessment '
+              "is graded.")
 
 
 # The kinds of value a computed answer may be declared as, and how each is named to a learner.
@@ -71,11 +75,11 @@ def check_values(namespace: dict, declared: dict[str, str]) -> None:
     """Say, for each declared answer name, whether the code has set it to a value of the right kind."""
     for name, kind in declared.items():
         if name not in namespace:
-            print(f"… {name} is not set yet. Run the box above after writing code that sets {name}.")
+            print(f"… {name} is not set yet: run the box above after writing code that sets {name}.")
         elif not fits_type(namespace[name], kind):
-            print(f"✗ {name} must be {ANSWER_TYPES[kind]}. At the moment it is {namespace[name]!r}.")
+            print(f"✗ {name} must be {ANSWER_TYPES[kind]}, but at the moment it is {namespace[name]!r}.")
         else:
-            print(f"✓ {name} is {ANSWER_TYPES[kind]}. It will be marked when your assessment is graded.")
+            print(f"✓ {name} is {ANSWER_TYPES[kind]}, and it will be marked when your assessment is graded.")
 
 
 def matches(value: object, expected: object, tolerance: float = 0.0) -> bool:

@@ -13,6 +13,11 @@ the same four cells, its answer box holding starter code; it may add a hand-grad
 Every answer box carries, in its metadata, what grading must read from it (see
 grading/declarations.py): grading reads literal answers from the text of the box and
 runs computed ones in the sandbox, and runs the hidden tests in its own process.
+
+Under the introduction, an "About you" box (grade id ABOUT_YOU_ID) asks for the learner id
+or e-mail the facilitator gave out. It is not graded and declares nothing to grading;
+`toolkit-course collect` reads it as text (never runs it) to match an e-mailed file to a
+learner, and cross-checks it with the file's name.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from .grading.declarations import COMPUTED, LITERAL, METADATA_KEY, PLOT
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 notebook_name = layout.notebook_name
+ABOUT_YOU_ID = "about-you"  # grade id of the box grading/collect.py reads
+ABOUT_YOU_VARIABLE = "my_learner_id"
 
 
 def solution_path(root: Path, slug: str) -> Path:
@@ -63,14 +70,18 @@ def _introduction(slug: str, spec: dict) -> str:
     computed = spec.get("computed", [])
     total = sum(item["points"] for item in spec["items"] + computed)
     manual = sum(r["points"] for r in spec["reflections"]) + sum(c["plot"]["points"] for c in computed if "plot" in c)
-    return f"""
-# {spec['title']}
-
-**Module:** {content.module_title(slug)}
+    if slug in content.WORKSHOP_TESTS:  # no reflection and no pass mark: it measures the workshop, not the learner
+        heading = f"**Test:** {content.module_title(slug)}\n\n**Points:** {total}, all marked automatically."
+    else:
+        heading = f"""**Module:** {content.module_title(slug)}
 
 **Points:** {total} points for the questions that are marked automatically, and {manual} points for the
 written reflection, which your facilitator marks by hand. **Pass mark: {spec['pass_mark_percent']}%** of all
-{total + manual} points.
+{total + manual} points."""
+    return f"""
+# {spec['title']}
+
+{heading}
 
 {spec['introduction'].strip()}
 
@@ -94,6 +105,30 @@ _COMPUTED_HOW = """
 that box, run it, then run the check box below it: the check tells you if each value you must compute has
 been set, and is of the right kind. When your assessment is graded, the code in those boxes is run again,
 on its own, away from the rest of the notebook, so put all the code a question needs in its box.
+"""
+
+
+_ABOUT_YOU_PROMPT = f"""
+## About you (not graded)
+
+In the grey box below, type **your learner id or your e-mail address, exactly as it is on your facilitator's
+list**, between the quotes. For example: `{ABOUT_YOU_VARIABLE} = "learner07"` or
+`{ABOUT_YOU_VARIABLE} = "name@example.org"`. Then run the box (press **Shift + Enter**).
+
+This box earns no points. It lets your facilitator match this notebook to you, even if the file's name
+changes when you save or send it (for example "Copy of assessment (2).ipynb").
+"""
+
+
+def _about_you_cell() -> str:
+    # Like an answer box: the line above BEGIN SOLUTION is what the learner fills in. The
+    # solution region must exist (nbgrader would otherwise empty the box) and holds only a note.
+    return f"""
+# Type your learner id or e-mail between the quotes, then press Shift + Enter.
+{ABOUT_YOU_VARIABLE} = ""
+### BEGIN SOLUTION
+# (Instructor version: each learner types their own id or e-mail above. This box is not graded.)
+### END SOLUTION
 """
 
 
@@ -260,6 +295,8 @@ def build(slug: str) -> nbformat.NotebookNode:
     checks = "check_answer, check_values" if computed else "check_answer"
     cells = [
         _markdown("introduction", _introduction(slug, spec), locked=True),
+        _markdown(f"{ABOUT_YOU_ID}-prompt", _ABOUT_YOU_PROMPT, locked=True),
+        _code(ABOUT_YOU_ID, _about_you_cell(), solution=True),
         _code("setup", f"from toolkit_course.answer_checks import {checks}", locked=True),
     ]
     for number, item in enumerate(spec["items"], start=1):
@@ -287,13 +324,14 @@ def build(slug: str) -> nbformat.NotebookNode:
 
 
 def fill_answers(notebook: nbformat.NotebookNode, answers: dict[str, str], *, code: dict[str, str] | None = None,
-                 reflections: dict[str, str] | None = None) -> nbformat.NotebookNode:
+                 reflections: dict[str, str] | None = None, about_you: str | None = None) -> nbformat.NotebookNode:
     """A copy of a student notebook filled in as a learner would, for tests and benchmarks.
 
     answers maps an item id to the value typed between the quotes; code maps an item id to
     source that replaces its whole answer cell (say, a renamed variable, or a computed item's
     code), or the grade id of another code box the learner writes in (say "c1-plot") to its
     source; reflections maps a reflection id to its written text. Items left out stay unanswered.
+    about_you is what the learner types in the About-you box (None leaves it as released).
     """
     filled = nbformat.from_dict(json.loads(json.dumps(notebook)))
     code, reflections = code or {}, reflections or {}
@@ -305,6 +343,8 @@ def fill_answers(notebook: nbformat.NotebookNode, answers: dict[str, str], *, co
         elif grade_id.endswith("-answer") and item_id in answers:
             variable = cell.source.split("\n")[1].split("=")[0].strip()  # the line under the hint
             cell.source = f"{variable} = {json.dumps(answers[item_id])}"
+        elif grade_id == ABOUT_YOU_ID and about_you is not None:
+            cell.source = f"{ABOUT_YOU_VARIABLE} = {json.dumps(about_you)}"
         elif grade_id in reflections:
             cell.source = reflections[grade_id]
         elif grade_id in code and cell.metadata["nbgrader"].get("solution") and cell.cell_type == "code":

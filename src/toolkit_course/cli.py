@@ -12,7 +12,11 @@ COMMAND_GROUPS = (
     "toolkit_course.grading.workflow_cli",
     "toolkit_course.grading.results_cli",
     "toolkit_course.grading.report_cli",
+    "toolkit_course.grading.workshop_report_cli",
     "toolkit_course.grading.certificates_cli",
+    "toolkit_course.grading.cohort_cli",
+    "toolkit_course.grading.register_cli",
+    "toolkit_course.grading.handgrade_cli",
 )
 
 

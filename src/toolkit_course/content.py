@@ -8,7 +8,7 @@ file is reported here, once, naming the file, the item and the field.
 
 from __future__ import annotations
 
-import functools
+import copy
 import os
 from pathlib import Path
 from typing import Any
@@ -36,19 +36,39 @@ def content_root() -> Path:
     return Path(__file__).resolve().parents[2] / "content"
 
 
-@functools.cache
-def _schema(name: str) -> dict:
-    path = content_root() / "schemas" / f"{name}.schema.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+def _schema_path(name: str) -> Path:
+    return content_root() / "schemas" / f"{name}.schema.yaml"
+
+
+# Parsing and validating is the slow part (displaying the classifier asks for legal-elements.yaml
+# hundreds of times), so each file is parsed and validated once per process and then served from
+# here for as long as its bytes and its schema's bytes are unchanged. Reading a small file to
+# compare is cheap, and unlike a modification time it also sees an edit made within one clock tick.
+_loaded: dict[tuple[str, str], tuple[bytes, bytes, Any]] = {}
 
 
 def load_file(path: Path, schema_name: str) -> dict[str, Any]:
-    """Read one YAML file and validate it; raise ContentError on any problem."""
+    """Read one YAML file and validate it; raise ContentError on any problem.
+
+    Returns a fresh copy each time, so a caller that changes what it got cannot change what
+    the next caller gets.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ContentError(path, "", "file not found") from None
+    schema_raw = _schema_path(schema_name).read_bytes()
+    key = (str(path.resolve()), schema_name)
+    cached = _loaded.get(key)
+    if cached is None or cached[0] != raw or cached[1] != schema_raw:
+        cached = _loaded[key] = (raw, schema_raw, _parse_and_validate(path, raw, schema_name, schema_raw))
+    return copy.deepcopy(cached[2])
+
+
+def _parse_and_validate(path: Path, raw: bytes, schema_name: str, schema_raw: bytes) -> Any:
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ContentError(path, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
@@ -58,7 +78,7 @@ def load_file(path: Path, schema_name: str) -> dict[str, Any]:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ContentError(path, "", f"not valid YAML: {where}{problem}") from None
-    validator = jsonschema.Draft202012Validator(_schema(schema_name))
+    validator = jsonschema.Draft202012Validator(yaml.safe_load(schema_raw.decode("utf-8")))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         error = errors[0]
@@ -215,7 +235,16 @@ def published_slugs() -> list[str]:
     return [m["slug"] for m in modules() if m["status"] == "published"]
 
 
+# The workshop's pre-test and post-test (book/workshop/): graded notebooks made from
+# content/<slug>/assessment.yaml like a module's assessment, but not modules of the course. They are
+# listed here, and only here, so that release, collect and autograde handle them
+# (gradable_slugs) while certificates and the book's module list never see them (assessed_slugs).
+WORKSHOP_TESTS = {"pre-test": "Workshop pre-test", "post-test": "Workshop post-test"}
+
+
 def module_title(slug: str) -> str:
+    if slug in WORKSHOP_TESTS:
+        return WORKSHOP_TESTS[slug]
     for module in modules():
         if module["slug"] == slug:
             return module["title"]
@@ -229,3 +258,13 @@ def legal_elements() -> dict[str, Any]:
 def assessed_slugs() -> list[str]:
     """Published modules that have a graded assessment."""
     return [slug for slug in published_slugs() if module_path(slug, "assessment").exists()]
+
+
+def workshop_test_slugs() -> list[str]:
+    """The workshop tests that have an assessment file (see WORKSHOP_TESTS)."""
+    return [slug for slug in WORKSHOP_TESTS if module_path(slug, "assessment").exists()]
+
+
+def gradable_slugs() -> list[str]:
+    """Everything released and graded through nbgrader: the modules' assessments, then the workshop tests."""
+    return assessed_slugs() + workshop_test_slugs()

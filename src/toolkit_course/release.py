@@ -13,7 +13,7 @@ from .grading.layout import RELEASE, course_root, nbgrader_env, path_with_script
 
 def render_solutions(root: Path | None = None) -> list[Path]:
     root = Path(root or course_root())
-    return [assessment_notebook.write(root, slug) for slug in content.assessed_slugs()]
+    return [assessment_notebook.write(root, slug) for slug in content.gradable_slugs()]
 
 
 def generate_exercises(root: Path | None = None, release_dir: Path | None = None,
@@ -26,7 +26,7 @@ def generate_exercises(root: Path | None = None, release_dir: Path | None = None
     root = Path(root or course_root())
     release_dir = Path(release_dir or root / RELEASE)
     env = nbgrader_env(workspace)
-    for slug in slugs or content.assessed_slugs():
+    for slug in slugs or content.gradable_slugs():
         target = release_dir / slug
         if target.exists():
             shutil.rmtree(target)

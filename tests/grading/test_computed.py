@@ -19,7 +19,7 @@ import yaml
 from nbgrader.api import Gradebook
 
 from toolkit_course import assessment_notebook, content, release
-from toolkit_course.grading import nbgrader_run, preprocessors
+from toolkit_course.grading import nbgrader_run, preprocessors, results
 from toolkit_course.grading.layout import layout as make_layout
 
 from .conftest import answer_key, answered, copy_course, score_of, submit
@@ -236,3 +236,13 @@ def test_with_the_real_sandbox_grades_are_right_and_nothing_of_the_key_is_seen(c
                             cwd=course.root, env=by_hand.env(), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     assert _grades(by_hand, slug, ["right", "wrong-value"]) == {k: grades[k] for k in ("right", "wrong-value")}
+
+    # The course's results (export, report, certify) count the computed item and its hand-marked chart.
+    cohort = results.load_cohort(course.root, by_hand.workspace, None, [slug])
+    right, wrong = cohort.result("right", slug), cohort.result("wrong-value", slug)
+    assert right.item("trend").score == FIXTURE["points"] and not right.item("trend").manual
+    assert wrong.item("trend").score == 0
+    chart = right.item("trend-plot")
+    assert chart.manual and chart.waiting and chart.max_score == FIXTURE["plot"]["points"]
+    module = next(m for m in cohort.modules if m.slug == slug)
+    assert module.max_score == sum(p for _, p, _ in module.graded_parts) and "trend" in module.item_ids

@@ -21,7 +21,7 @@ def pages(cohort, tmp_path_factory):  # noqa: F811
 
 
 def page(out, learner_id: str, slug: str) -> str:
-    return (out / learner_id / f"{slug}.html").read_text(encoding="utf-8")
+    return (out / learner_id / f"{learner_id}-{slug}-feedback.html").read_text(encoding="utf-8")
 
 
 def sections(html: str) -> list[str]:
@@ -33,7 +33,7 @@ def test_one_page_per_learner_and_graded_module(pages, cohort):  # noqa: F811
     out, written = pages
     submitted = [learner.id for learner in COHORT if learner.submits]
     assert sorted(p.relative_to(out).as_posix() for p in written) == sorted(
-        f"{lid}/{module.slug}.html" for lid in submitted for module in cohort.modules)
+        f"{lid}/{lid}-{module.slug}-feedback.html" for lid in submitted for module in cohort.modules)
     assert not (out / "fatima06").exists()  # no submission, no page
 
 
@@ -88,7 +88,7 @@ def test_never_shows_hidden_tests_rubric_or_other_learners(pages, cohort):  # no
         owner = path.parent.name
         for secret in ("assert", "__class__", "HIDDEN TESTS", "BEGIN SOLUTION", "Marking rubric", "Traceback"):
             assert secret not in html, f"{path} shows {secret!r}"
-        module = cohort.module(path.stem)
+        module = cohort.module(path.stem.removeprefix(f"{owner}-").removesuffix("-feedback"))
         for reflection in module.spec["reflections"]:
             assert reflection["rubric"].split("\n")[0].strip() not in html
         for other in COHORT:
@@ -123,10 +123,69 @@ def test_html_in_content_is_shown_as_text(cohort):  # noqa: F811
 
 
 @pytest.mark.slow
-def test_default_folder_is_nbgraders_feedback_folder(cohort, graded_cohort):  # noqa: F811
+def test_default_folder_is_nbgraders_feedback_folder_with_a_copy_named_by_the_learner(cohort, graded_cohort):  # noqa: F811
     written = feedback.write_feedback(cohort, learner_ids=["amal01"])
     module = cohort.modules[0]
-    assert graded_cohort.workspace / "feedback" / "amal01" / module.slug / f"{module.notebook_id}.html" in written
+    learner_folder = graded_cohort.workspace / "feedback" / "amal01"
+    nbgraders = learner_folder / module.slug / f"{module.notebook_id}.html"
+    named = learner_folder / f"amal01-{module.slug}-feedback.html"
+    assert nbgraders in written and named in written
+    assert nbgraders.read_text(encoding="utf-8") == named.read_text(encoding="utf-8")
+    # nbgrader release_feedback releases every .html in the module's folder: only its own name is there.
+    assert [p.name for p in (learner_folder / module.slug).glob("*.html")] == [f"{module.notebook_id}.html"]
+
+
+@pytest.mark.slow
+def test_without_correct_answers_no_page_names_or_explains_a_key(cohort):  # noqa: F811
+    for module in cohort.modules:
+        for learner_id in ("bruno02", "dara04"):  # learners with wrong answers
+            learner = next(lr for lr in cohort.learners if lr.id == learner_id)
+            hidden = feedback.render_page(cohort, learner, module, show_correct_answers=False)
+            shown = feedback.render_page(cohort, learner, module, show_correct_answers=True)
+            text = " ".join(re.sub(r"<[^>]+>", " ", hidden).split())
+            assert "chosen not to show the right answers" in hidden
+            assert "The right answer" not in hidden and "The right answer" in shown
+            for item, section in zip(module.spec["items"], sections(hidden)):
+                key_meaning = item["options"][item["answer"]]
+                explained = " ".join(item["explanation"].split()[:6])
+                assert key_meaning.replace("'", "&#39;") not in section and explained not in text
+                assert item["source"].split(";")[0].replace("'", "&#39;") not in section
+                if "Not correct" in section:
+                    assert f"<code>{item['answer']}</code>" not in section
+            assert "Explanation" not in hidden and "Source:" not in hidden
+            assert "Explanation" in shown and "Source:" in shown
+
+
+@pytest.mark.slow
+def test_the_cohort_setting_chooses_whether_pages_show_correct_answers(cohort, graded_cohort, tmp_path):  # noqa: F811
+    from toolkit_course.grading.cohort_settings import CohortSettings, save_settings, settings_path
+    from toolkit_course.grading.layout import Layout
+
+    where = Layout(graded_cohort.course_root, graded_cohort.workspace)
+    assert not settings_path(where).exists()
+    assert feedback.shows_correct_answers(cohort)
+    try:
+        save_settings(where, CohortSettings(show_correct_answers=False))
+        assert not feedback.shows_correct_answers(cohort)
+        [path] = feedback.write_feedback(cohort, tmp_path, ["bruno02"])[:1]
+        html = path.read_text(encoding="utf-8")
+        assert "chosen not to show the right answers" in html and "The right answer" not in html
+    finally:
+        settings_path(where).unlink()
+
+
+@pytest.mark.slow
+def test_feedback_command_writes_pages_named_by_the_learner(graded_cohort, tmp_path, capsys):  # noqa: F811
+    from toolkit_course import cli
+
+    code = cli.main(["feedback", "--course", str(graded_cohort.course_root), "--workspace",
+                     str(graded_cohort.workspace), "--roster", str(graded_cohort.roster), "--out", str(tmp_path),
+                     "--learner", "amal01"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"wrote {len(graded_cohort.slugs)} feedback page(s) to {tmp_path}; right answers shown" in out
+    assert sorted(p.name for p in (tmp_path / "amal01").iterdir()) == sorted(
+        f"amal01-{slug}-feedback.html" for slug in graded_cohort.slugs)
 
 
 @pytest.mark.slow

@@ -217,3 +217,16 @@ def test_a_group_whose_size_is_hidden_has_its_mean_hidden():
     stats = suppress_statistics([(70.0, 12), (65.0, 9), (80.0, 8)], size_hidden=[False, True, True])
     assert [s.suppressed for s in stats] == [False, True, True]
     assert [s.text() for s in suppress_statistics([(70.0, 12), (65.0, 9)])] == ["70.0", "65.0"]
+
+
+def test_several_small_groups_that_together_are_small_are_not_left_exposed():
+    # Two hidden groups of 2 and 1 people: from the overall mean and the sizes (published), their
+    # combined mean is (overall*total - shown sums) / 3, which describes just three people. Worked
+    # by hand: 20 people, overall mean (60*9 + 70*8 + 90*2 + 30*1) / 20 = 65.5.
+    groups = [(60.0, 9), (70.0, 8), (90.0, 2), (30.0, 1)]
+    stats = suppress_statistics(groups)
+    hidden = [i for i, s in enumerate(stats) if s.suppressed]
+    assert hidden == [1, 2, 3], "the next smallest group (8 people) must be hidden too"
+    shown = [(groups[i][0], groups[i][1]) for i in range(len(groups)) if i not in hidden]
+    rest = 20 - sum(n for _, n in shown)
+    assert rest >= suppression.DEFAULT_THRESHOLD

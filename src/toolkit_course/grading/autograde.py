@@ -1,4 +1,8 @@
-"""`toolkit-course autograde`: grade every submission of one module or all, resumably, with a report.
+"""`toolkit-course autograde`: grade every submission of the cohort's modules, resumably, with a report.
+
+With no module named, the cohort's modules are graded (cohort_settings.py): those set in
+cohort.yaml, else those that were submitted. A module nobody handed in is not added to the
+gradebook, so the results commands never show it.
 
 Each learner's submission of a module is one job (jobs.py). Jobs are graded one after
 another, in this process, by nbgrader's own Autograde converter with the course's
@@ -19,7 +23,8 @@ import sys
 from dataclasses import dataclass, field
 
 from .. import content
-from .jobs import Job, already_graded, find_jobs, mark_done
+from .cohort_settings import cohort_modules, load_settings
+from .jobs import Job, already_graded, find_jobs, mark_done, submitted_slugs
 from .layout import Layout
 from .nbgrader_run import Grader, ensure_assignment, reused_across_learners
 
@@ -29,24 +34,41 @@ class AutogradeReport:
     graded: list[Job] = field(default_factory=list)
     already_done: list[Job] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    modules: list[str] = field(default_factory=list)  # the modules this run looked at
+    outside_cohort: list[str] = field(default_factory=list)  # submitted, but not in cohort.yaml's modules
 
     def lines(self) -> list[str]:
-        return ([f"graded {len(self.graded)} submission(s); {len(self.already_done)} were already graded"]
+        scope = ", ".join(self.modules) if self.modules else "none (no submissions found)"
+        return ([f"modules: {scope}",
+                 f"graded {len(self.graded)} submission(s); {len(self.already_done)} were already graded"]
+                + [f"not graded: {slug} has submissions but is not one of this cohort's modules (cohort.yaml); "
+                   f"grade it with `toolkit-course autograde {slug}` or add it with `toolkit-course cohort --modules`"
+                   for slug in self.outside_cohort]
                 + [f"ERROR {message}" for message in self.errors])
 
 
 def autograde(layout: Layout, slugs: list[str] | None = None, force: bool = False,
               progress: bool = True) -> AutogradeReport:
-    """Grade the submissions in submitted/ for the given modules (default: every assessed module)."""
-    assessed = content.assessed_slugs()
-    slugs = slugs or assessed
-    unknown = sorted(set(slugs) - set(assessed))
-    if unknown:
-        raise ValueError(f"no assessed module called {', '.join(unknown)}; choose from {', '.join(assessed)}")
+    """Grade the submissions in submitted/ for the given modules (default: the cohort's submitted modules)."""
+    from .workspace_access import check_writable
+
+    check_writable(layout)  # before grading anything: files left by `sudo autograde` would fail half-way
+    assessed = content.gradable_slugs()  # the workshop's pre- and post-test are graded too
+    outside: list[str] = []
+    if slugs:
+        unknown = sorted(set(slugs) - set(assessed))
+        if unknown:
+            raise ValueError(f"no assessed module called {', '.join(unknown)}; choose from {', '.join(assessed)}")
+    else:
+        submitted = submitted_slugs(layout, assessed)
+        # Only modules that were handed in: the cohort may list a module nobody has returned yet.
+        slugs = [slug for slug in cohort_modules(load_settings(layout), submitted) if slug in submitted]
+        slugs += [slug for slug in content.workshop_test_slugs() if slug in submitted]  # never in cohort.yaml
+        outside = [slug for slug in submitted if slug not in slugs]
     for slug in slugs:
         ensure_assignment(layout, slug)
     found, problems = find_jobs(layout, slugs)
-    report = AutogradeReport(errors=problems)
+    report = AutogradeReport(errors=problems, modules=list(slugs), outside_cohort=outside)
     todo = []
     for job in found:
         (todo if force or not already_graded(layout, job) else report.already_done).append(job)

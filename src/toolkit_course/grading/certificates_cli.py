@@ -1,4 +1,4 @@
-"""Subcommands of `toolkit-course`: keygen, certify, verify; see register()."""
+"""Subcommands of `toolkit-course`: keygen, certify, verify; see register() (revoke and publish-register: register_cli.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,13 @@ from pathlib import Path
 from .cli_common import friendly_errors, grading_options, load_cohort, workspace_of
 
 DEFAULT_RULES = "certification.yaml"
+
+
+def rules_file(course: Path | None) -> Path:
+    """The rule file at the top of the course folder, wherever the command is run from."""
+    from .layout import course_root
+
+    return Path(course or course_root()) / DEFAULT_RULES
 
 
 @friendly_errors
@@ -25,7 +32,7 @@ def _certify(args) -> int:
     from . import certificates
 
     cohort = load_cohort(args)
-    rule = certificates.load_rule(args.rules, cohort, args.facilitator)
+    rule = certificates.load_rule(args.rules or rules_file(args.course), cohort, args.facilitator)
     key = certificates.load_private_key(args.key)
     out = args.out or workspace_of(cohort) / "certificates"
     report = certificates.certify(cohort, rule, key, out)
@@ -45,6 +52,9 @@ def _verify(args) -> int:
     from . import certificates
 
     verdict = certificates.verify_file(args.certificate, certificates.load_public_key(args.public_key))
+    if args.register:
+        verdict = certificates.check_register(verdict, Path(args.certificate).read_bytes(),
+                                              certificates.public_entries(args.register))
     print(verdict)
     return 0 if verdict.valid else 1
 
@@ -59,13 +69,15 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("certify", help="issue signed PDF certificates to learners who qualify")
     grading_options(parser)
     parser.add_argument("--key", type=Path, required=True, help="the facilitator's private key (from keygen)")
-    parser.add_argument("--rules", type=Path, default=Path(DEFAULT_RULES),
-                        help=f"certification rule file (default: {DEFAULT_RULES})")
+    parser.add_argument("--rules", type=Path,
+                        help=f"certification rule file (default: {DEFAULT_RULES} in the course folder)")
     parser.add_argument("--facilitator", help="issuing facilitator's name (default: from the rule file)")
     parser.add_argument("--out", type=Path, help="folder for certificates and register (default: <workspace>/certificates)")
     parser.set_defaults(run=_certify)
 
-    parser = subparsers.add_parser("verify", help='check a certificate: prints "valid" or "not valid" and why')
+    parser = subparsers.add_parser("verify", help='check a certificate: prints "valid", "not valid" or "revoked" and why')
     parser.add_argument("certificate", type=Path, help="the certificate PDF")
     parser.add_argument("--public-key", type=Path, required=True, help="the issuing facilitator's public key")
+    parser.add_argument("--register", type=Path, help="also check the register: the workspace's register.jsonl or "
+                        "the published verification-register.js; a revoked certificate is reported as revoked")
     parser.set_defaults(run=_verify)

@@ -33,7 +33,8 @@ def grading_options(parser) -> None:
     parser.add_argument("--roster", type=Path, help="roster CSV (id, name, email, role, optional sex); "
                         "default: the roster last registered in the workspace")
     parser.add_argument("--module", action="append", metavar="SLUG",
-                        help="only this module (repeatable); default: every assessed module in the gradebook")
+                        help="only this module (repeatable); default: the cohort's modules "
+                        "(see `toolkit-course cohort`)")
     parser.add_argument("--workspace", type=Path, help=WORKSPACE_HELP)
     parser.add_argument("--course", type=Path, help="course folder holding nbgrader_config.py (default: this checkout)")
 

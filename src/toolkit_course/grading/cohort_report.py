@@ -1,5 +1,8 @@
 """The cohort report: one self-contained HTML file with charts, for the facilitator only.
 
+It names learners. The version that may leave the facilitator's hands (for a donor) is
+summary_report.py, which shows only aggregates with small groups suppressed.
+
 Charts are drawn with matplotlib's object API (no pyplot, so no display or global
 state is needed) and embedded as base64 PNG, each with alt text that states the
 same numbers in words. Colours are the Okabe-Ito palette, which stays distinct for
@@ -21,9 +24,12 @@ from matplotlib.figure import Figure
 from ..palette import HATCHES, OKABE_ITO
 from .results import PASSED, Cohort, Module
 from .roster import SEX_CATEGORIES
+from .suppression import DEFAULT_THRESHOLD
 
 NOT_RECORDED = "not recorded"
-SMALL_GROUP = 5
+# This report names learners and stays with the facilitator, so small groups are only marked, not
+# hidden; the same size is the one the anonymous reports hide (suppression.py).
+SMALL_GROUP = DEFAULT_THRESHOLD
 
 
 @dataclass(frozen=True)

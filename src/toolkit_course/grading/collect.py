@@ -14,12 +14,16 @@ into <workspace>/returned/<batch>/originals/; nothing is ever deleted. Then each
 * is matched to a module by the nbgrader cell ids it carries (never by its file name);
 * is matched to a learner *in the roster* by what the facilitator can vouch for: the
   exchange sender (the login in the submission folder's name), or the learner's id,
-  e-mail or full name in the file's path (accents and case ignored). The learner id a
-  notebook may carry in its metadata (toolkit_course.learner) is only a claim: when
-  it disagrees with the sender or the name, the notebook is set aside in
-  <workspace>/to-decide/<batch>/ with a line saying why, and nothing is filed. A
-  notebook that only its metadata names is filed for a learner who has no submission
-  yet, and set aside to decide rather than replace one.
+  e-mail or full name in the file's path (accents and case ignored). What the notebook
+  says about itself is only a claim, cross-checked with that: the id or e-mail the
+  learner typed in its "About you" box (read as text, never run), and the learner id it
+  may carry in its metadata (toolkit_course.learner). When they agree, the notebook is
+  filed; when only one of them names a learner, that one is used and the report says
+  so; when they disagree, or a name fits several learners, the notebook is set aside in
+  <workspace>/to-decide/<batch>/ with a line saying why, the likely learners, and the
+  command that files it for one of them (`toolkit-course collect --as ID FILE`), and
+  nothing is filed. A notebook that only a claim names is filed for a learner who has
+  no submission yet, and set aside to decide rather than replace one.
 
 Two notebooks for the same learner and module: the newest wins ("newest": the file's
 modification time, the time stored in the zip, or the exchange submission's time;
@@ -36,6 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shlex
 import shutil
 import unicodedata
 from dataclasses import dataclass, field
@@ -44,15 +49,20 @@ from pathlib import Path
 import nbformat
 
 from .. import content
+from ..assessment_notebook import ABOUT_YOU_ID, ABOUT_YOU_VARIABLE
 from . import roster as roster_module
 from .intake import Intake, Returned, login_uid, printable
 from .layout import Layout
 from .notebook_file import kind_of, parse_notebook, read_notebook
 from .roster import Learner
+from .static_answers import read_literal_answer
 
 METADATA_KEY = "toolkit_course"  # notebook.metadata.toolkit_course.learner = "<id>": a claim, checked
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader reads timestamp.txt in this form
 _MODULE_MATCH = 0.5  # share of a module's nbgrader cells a notebook must carry to count as that module
+_TYPED_SHOWN = 80  # characters of what a learner typed that a report line shows
+_NAME_PART_MIN = 3  # a shorter part of a name ("Li", "de") is too common to suggest a learner
+COMMAND = "toolkit-course collect"
 
 __all__ = ["CollectReport", "Returned", "collect_exchange", "collect_returned", "identify_module",
            "misnamed_submissions", "module_cell_ids", "parse_notebook", "read_notebook"]
@@ -67,12 +77,15 @@ class CollectReport:
     problems: list[Returned] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def lines(self) -> list[str]:
-        out = [f"placed {r.label} -> {r.learner} / {r.slug}" for r in self.placed]
+    def lines(self, command: str = COMMAND) -> list[str]:
+        """The report, one line per file; command is how the facilitator runs collect (for the confirm line)."""
+        out = [f"placed {r.label} -> {r.learner} / {r.slug}" + (f" ({r.how})" if r.how else "") for r in self.placed]
         out += [f"unchanged {r.label}: identical to the submission of {r.learner} for {r.slug} already filed"
                 for r in self.unchanged]
         out += [f"set aside {r.label}: {why}" for r, why in self.set_aside]
-        out += [f"TO DECIDE {r.label}: {why}" for r, why in self.to_decide]
+        for r, why in self.to_decide:
+            out.append(f"TO DECIDE {r.label}: {why}")
+            out += [f"  {line}" for line in confirm_lines(r, command)]
         out += [f"NOT MATCHED {r.label}: {r.problem}" for r in self.problems]
         items = self.placed + self.unchanged + [r for r, _ in self.set_aside + self.to_decide] + self.problems
         out += [f"note {r.label}: {note}" for r in items for note in r.notes]
@@ -97,7 +110,7 @@ class CollectReport:
 def module_cell_ids(layout: Layout) -> dict[str, set[str]]:
     """nbgrader cell ids of each assessed module (student version, or instructor version if not released yet)."""
     ids = {}
-    for slug in content.assessed_slugs():
+    for slug in content.gradable_slugs():
         name = f"{slug}-assessment.ipynb"
         for path in (layout.release / slug / name, layout.source / slug / name):
             if path.exists():
@@ -161,6 +174,43 @@ def learners_named_in(label: str, learners: list[Learner]) -> list[Learner]:
     return found
 
 
+def learners_partly_named_in(text: str, learners: list[Learner]) -> list[Learner]:
+    """Learners one of whose names (at least three letters) is a word of text: "rana_final" -> Rana Haddad.
+
+    Only ever a suggestion for the facilitator to confirm, never enough to file a notebook."""
+    words = _words(text)
+    return [learner for learner in learners
+            if any(len(part) >= _NAME_PART_MIN and f" {part} " in words for part in _words(learner.name).split())]
+
+
+def learners_typed(text: str, learners: list[Learner]) -> list[Learner]:
+    """The learners whose id, e-mail or full name is exactly what was typed (accents, case and spaces ignored)."""
+    typed = _fold(" ".join(text.strip().strip("<>\"'").split()))
+    if not typed:
+        return []
+    return [learner for learner in learners
+            if typed in (_fold(learner.id), _fold(learner.email or "\0")) or _words(typed) == _words(learner.name)]
+
+
+def describe(learner: Learner) -> str:
+    return f"{learner.id} ({printable(learner.name)})" if learner.name else learner.id
+
+
+def confirm_lines(item: Returned, command: str = COMMAND) -> list[str]:
+    """For a notebook set aside to decide: the likely learners, and the command that files it for one."""
+    if item.decide_copy is None:
+        return []
+    path = shlex.quote(str(item.decide_copy))
+    if not item.candidates:
+        return [f"to file it for a learner, run: {command} --as LEARNER_ID {path}"]
+    if len(item.candidates) == 1:
+        only = item.candidates[0].split(" ", 1)[0]
+        return [f"likely learner: {item.candidates[0]}", f"to file it for {only}, run: {command} --as {only} {path}"]
+    first = item.candidates[0].split(" ", 1)[0]
+    return [f"likely learners: {', '.join(item.candidates)}",
+            f"to file it for one of them, run: {command} --as {first} {path}  (put the right id after --as)"]
+
+
 class _Claim:
     """What the notebook's own metadata says about whose it is."""
 
@@ -182,21 +232,56 @@ class _Claim:
         self.learner = printable(value.strip())[:80]
 
 
+class _AboutYou:
+    """What the learner typed in the notebook's About-you box: read as text with the grader's reader, never run."""
+
+    def __init__(self, notebook, learners: list[Learner]):
+        self.text = ""  # as typed, made printable and cut short; "" when the box is empty or missing
+        self.matches: list[Learner] = []
+        for cell in notebook.get("cells", []):
+            meta = cell.get("metadata", {}).get("nbgrader")
+            if cell.get("cell_type") == "code" and isinstance(meta, dict) and meta.get("grade_id") == ABOUT_YOU_ID:
+                read = read_literal_answer(str(cell.get("source", "")), ABOUT_YOU_VARIABLE)
+                if read.found and isinstance(read.value, str) and read.value.strip():
+                    self.text = printable(" ".join(read.value.split()))[:_TYPED_SHOWN]
+                    self.matches = learners_typed(read.value, learners)
+                break
+
+    @property
+    def learner(self) -> Learner | None:
+        return self.matches[0] if len(self.matches) == 1 else None
+
+    def says(self) -> str:
+        return f"its About you box says '{self.text}'"
+
+
 @dataclass
 class _Verdict:
     learner: str | None = None
-    by_metadata_only: bool = False
+    by_metadata_only: bool = False  # only a claim inside the notebook names the learner
+    claimed_by: str = "its metadata"
     problem: str | None = None     # NOT MATCHED
     to_decide: str | None = None   # set aside for the facilitator
+    candidates: list[Learner] = field(default_factory=list)
+    note: str | None = None        # how the learner was found, when the report should say so (see Returned.how)
+
+
+def _unique(learners: list[Learner | None]) -> list[Learner]:
+    seen: list[Learner] = []
+    for learner in learners:
+        if learner is not None and all(learner.id != other.id for other in seen):
+            seen.append(learner)
+    return seen
 
 
 def decide_learner(item: Returned, notebook, learners: list[Learner], as_learner: str | None = None) -> _Verdict:
-    """Whose notebook this is, by the roster and what the facilitator can vouch for; the metadata is checked."""
+    """Whose notebook this is, by the roster and what the facilitator can vouch for; the notebook's claims are checked."""
     if as_learner:
-        return _Verdict(as_learner)
+        return _Verdict(as_learner, note="as you decided with --as")
     by_id = {learner.id.lower(): learner for learner in learners}
     claim = _Claim(notebook)
     claimed = by_id.get((claim.learner or "").lower())
+    typed = _AboutYou(notebook, learners)
     if item.sender is not None:
         sender = by_id.get(item.sender.lower())
         if sender is None:
@@ -208,32 +293,75 @@ def decide_learner(item: Returned, notebook, learners: list[Learner], as_learner
         sender_uid = login_uid(sender.id)
         if owner is not None and owner.id != sender.id:
             return _Verdict(to_decide=f"it was sent as {sender.id}, but its folder in the exchange belongs to the "
-                                      f"login of {owner.id}, another learner")
+                                      f"login of {owner.id}, another learner", candidates=[sender, owner])
         if sender_uid is not None and item.owner_uid not in (None, 0, sender_uid):
             return _Verdict(to_decide=f"it was sent as {sender.id}, but its folder in the exchange belongs to "
-                                      f"another login ({printable(item.owner or str(item.owner_uid))})")
-        named, source = [sender], f"it was sent through the exchange by {sender.id}"
+                                      f"another login ({printable(item.owner or str(item.owner_uid))})",
+                            candidates=[sender])
+        named, source, by = [sender], f"it was sent through the exchange by {sender.id}", "its sender"
     else:
         named = learners_named_in(item.label, learners)
-        source = f"its name says {named[0].id}" if len(named) == 1 else ""
+        source, by = (f"its name says {named[0].id}" if len(named) == 1 else ""), "its name"
     if claim.problem:
-        return _Verdict(to_decide=claim.problem + ", so whose notebook it is cannot be checked")
+        return _Verdict(to_decide=claim.problem + ", so whose notebook it is cannot be checked",
+                        candidates=_unique(named + typed.matches))
+    if claimed is not None and typed.learner is not None and claimed is not typed.learner:
+        return _Verdict(to_decide=f"{typed.says()}, but its metadata names {claimed.id}",
+                        candidates=_unique(named + [typed.learner, claimed]))
     if len(named) == 1:
-        if claim.learner is None or claimed is named[0]:
-            return _Verdict(named[0].id)
-        who = claimed.id if claimed else f"'{claim.learner}', who is not in the roster"
-        return _Verdict(to_decide=f"{source}, but its metadata names {who}")
+        return _named_once(named[0], source, by, claim, claimed, typed, emailed=item.sender is None)
     if named:
-        if claimed in named:
-            return _Verdict(claimed.id)
-        return _Verdict(problem=f"its name fits several learners ({', '.join(sorted(n.id for n in named))}); "
-                                "rename it to include one id")
-    if claim.learner is None:
-        return _Verdict(problem="its name contains no learner's id, e-mail or full name from the roster")
-    if claimed is None:
+        chosen = typed.learner or claimed
+        several = ", ".join(sorted(n.id for n in named))
+        if chosen in named:
+            how = typed.says() if typed.learner else "its metadata names it"
+            return _Verdict(chosen.id, note=f"its name fits several learners ({several}); {how}")
+        return _Verdict(to_decide=f"its name fits several learners ({several})"
+                                  + (f", and {typed.says()}" if typed.text else ""),
+                        candidates=_unique(named + typed.matches + [claimed]))
+    return _named_by_claim_only(item, learners, claim, claimed, typed)
+
+
+def _named_once(person: Learner, source: str, by: str, claim: _Claim, claimed: Learner | None,
+                typed: _AboutYou, emailed: bool) -> _Verdict:
+    """The sender or the file's name names one learner: file it, unless a claim inside names someone else."""
+    if claim.learner is not None and claimed is not person:
+        who = claimed.id if claimed else f"'{claim.learner}', who is not in the roster"
+        return _Verdict(to_decide=f"{source}, but its metadata names {who}", candidates=_unique([person, claimed]))
+    if typed.matches and person not in typed.matches:
+        return _Verdict(to_decide=f"{source}, but {typed.says()}", candidates=_unique([person, *typed.matches]))
+    if typed.text and not typed.matches:
+        return _Verdict(person.id, note=f"found by {by} only: {typed.says()}, which is no learner's id, e-mail or "
+                                        "name in the roster")
+    if not typed.text and emailed:
+        return _Verdict(person.id, note=f"found by {by} only: its About you box is empty")
+    return _Verdict(person.id)
+
+
+def _named_by_claim_only(item: Returned, learners: list[Learner], claim: _Claim, claimed: Learner | None,
+                         typed: _AboutYou) -> _Verdict:
+    """Neither the sender nor the name names a learner: the About-you box or the metadata may."""
+    if typed.learner is not None:
+        return _Verdict(typed.learner.id, by_metadata_only=True, claimed_by="its About you box",
+                        note=f"found by its About you box only: its name names no learner, and {typed.says()}")
+    if claimed is not None:
+        return _Verdict(claimed.id, by_metadata_only=True)
+    if claim.learner is not None:
         return _Verdict(problem=f"its metadata names learner '{claim.learner}', who is not in the roster, and its "
                                 "name names no learner")
-    return _Verdict(claimed.id, by_metadata_only=True)
+    likely = _unique(typed.matches + learners_partly_named_in(f"{item.label} {typed.text}", learners))
+    if typed.matches:
+        return _Verdict(to_decide=f"its name names no learner, and {typed.says()}, which fits several learners",
+                        candidates=likely)
+    if likely:
+        found = f"and {typed.says()}" if typed.text else "and its About you box is empty"
+        return _Verdict(to_decide=f"its name and About you box name no learner in full ({found}), but part of "
+                                  "them fits a learner's name", candidates=likely)
+    if typed.text:
+        return _Verdict(problem=f"its name contains no learner's id, e-mail or full name from the roster, and "
+                                f"{typed.says()}, which is no learner's id, e-mail or name in the roster")
+    return _Verdict(problem="its name contains no learner's id, e-mail or full name from the roster, and its "
+                            "About you box is empty")
 
 
 # ---------------------------------------------------------------- collecting
@@ -319,6 +447,7 @@ def _file_all(items: list[Returned], layout: Layout, learners: list[Learner], ba
         if item.problem:
             report.problems.append(item)
         elif verdict.to_decide:
+            item.candidates = [describe(learner) for learner in verdict.candidates]
             _to_decide(item, verdict.to_decide, layout, batch, report)
         else:
             candidates.setdefault((item.learner, item.slug), []).append(item)
@@ -345,7 +474,9 @@ def _examine(item: Returned, modules, learners, as_learner) -> _Verdict:
         return _Verdict()
     verdict = decide_learner(item, notebook, learners, as_learner)
     item.learner, item.by_metadata_only = verdict.learner, verdict.by_metadata_only
+    item.claimed_by = verdict.claimed_by
     item.problem = verdict.problem
+    item.how = verdict.note or ""
     return verdict
 
 
@@ -356,8 +487,8 @@ def _settle(learner: str, slug: str, group: list[Returned], layout: Layout, batc
     if named:
         for item in group:
             if item.by_metadata_only:
-                _to_decide(item, f"only its metadata names {learner}, whose notebook for {slug} came in this batch "
-                                 "under their name", layout, batch, report)
+                _to_decide(item, f"only {item.claimed_by} names {learner}, whose notebook for {slug} came in this "
+                                 "batch under their name", layout, batch, report)
         group = named
     newest = max(group, key=lambda r: (r.sort_time, r.label))
     for other in group:
@@ -376,8 +507,8 @@ def _place(item: Returned, layout: Layout, batch: str, report: CollectReport) ->
             report.unchanged.append(item)
             return
         if item.by_metadata_only:
-            _to_decide(item, f"only its metadata names {item.learner}, who already has a different submission for "
-                             f"{item.slug}; it was not filed over it", layout, batch, report)
+            _to_decide(item, f"only {item.claimed_by} names {item.learner}, who already has a different submission "
+                             f"for {item.slug}; it was not filed over it", layout, batch, report)
             return
         previous = _read_timestamp(stamp)
         if previous and previous > item.sort_time:
@@ -402,12 +533,17 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def _to_decide(item: Returned, why: str, layout: Layout, batch: str, report: CollectReport) -> None:
+    """Keep a copy for the facilitator, with why, the likely learners and the command that files it."""
     folder = layout.workspace / "to-decide" / batch
     folder.mkdir(parents=True, exist_ok=True)
     copy = folder / f"{len(report.to_decide) + 1:03d}-{item.original.name}"
     shutil.copyfile(item.original, copy)
+    if item.learner and not item.candidates:
+        item.candidates = [item.learner]
+    item.decide_copy = copy
     with (folder / "why.txt").open("a", encoding="utf-8") as notes:
         notes.write(f"{copy.name} ({item.label}): {why}\n")
+        notes.writelines(f"  {line}\n" for line in confirm_lines(item))
     report.to_decide.append((item, f"{why}. Nothing was filed; a copy is in {copy}"))
 
 

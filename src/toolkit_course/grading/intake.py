@@ -42,7 +42,8 @@ MAX_RATIO = 100                 # uncompressed / compressed, for zip entries ...
 RATIO_CHECKED_FROM = 1 * MiB    # ... bigger than this (small entries cannot do harm)
 _CHUNK = 1 * MiB
 _IGNORED = {"__MACOSX", ".DS_Store", "Thumbs.db", ".ipynb_checkpoints", "desktop.ini"}
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters (which can rewrite a terminal) and the invisible marks that reorder or hide text.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 LINK_REFUSED = "is a symbolic link; collect never follows links (put the notebook itself there instead)"
@@ -62,7 +63,11 @@ class Returned:
     slug: str | None = None
     problem: str | None = None
     notes: list[str] = field(default_factory=list)
-    by_metadata_only: bool = False  # only the notebook's own metadata named the learner
+    by_metadata_only: bool = False  # only a claim inside the notebook (its metadata or About-you box) named the learner
+    claimed_by: str = "its metadata"  # which claim, in words, when by_metadata_only
+    candidates: list[str] = field(default_factory=list)  # set aside to decide: "id (Name)" of each likely learner
+    decide_copy: Path | None = None  # set aside to decide: the copy to confirm with `collect --as`
+    how: str = ""  # how its learner was found, when the report should say so (say, only by its About-you box)
 
     @property
     def sort_time(self) -> dt.datetime:
@@ -70,7 +75,8 @@ class Returned:
 
 
 def printable(text: str) -> str:
-    """A name as it may be printed: control characters (which can rewrite a terminal) shown as '?'."""
+    """Text as it may be printed: control characters (which can rewrite a terminal) and invisible
+    direction marks shown as '?'."""
     return _UNPRINTABLE.sub("?", text)
 
 

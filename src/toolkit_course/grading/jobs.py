@@ -31,6 +31,11 @@ class Job:
         return f"{self.learner} / {self.slug}"
 
 
+def submitted_slugs(layout: Layout, among: list[str]) -> list[str]:
+    """The modules (of `among`) that at least one learner handed in: a submitted/<learner>/<slug>/ folder."""
+    return [slug for slug in among if any(folder.is_dir() for folder in layout.submitted.glob(f"*/{slug}"))]
+
+
 def find_jobs(layout: Layout, slugs: list[str]) -> tuple[list[Job], list[str]]:
     """A job per submitted notebook; problems (damaged file, another module's notebook) named by file."""
     modules = module_cell_ids(layout)

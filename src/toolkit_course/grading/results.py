@@ -21,7 +21,8 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from .. import content
 from . import roster as roster_file
-from .layout import course_root
+from .cohort_settings import CohortSettings, cohort_modules, load_settings
+from .layout import Layout, course_root
 from .roster import Learner  # noqa: F401  (the one learner record; results users import it from here too)
 
 PASSED, BELOW, WAITING, MISSING = "passed", "below the pass mark", "waiting for hand grading", "not submitted"
@@ -130,12 +131,27 @@ class Module:
     pass_mark_percent: float
 
     @property
+    def graded_parts(self) -> list[tuple[str, float, bool]]:
+        """(grade id, points, marked by hand) for every graded cell, as assessment_notebook makes them.
+
+        Computed items count too: their hidden test (id = item id) and, when they ask for a chart,
+        the chart cell the facilitator marks (id = item id + "-plot").
+        """
+        parts = [(item["id"], item["points"], False) for item in self.spec["items"]]
+        for item in self.spec.get("computed", []):
+            parts.append((item["id"], item["points"], False))
+            if "plot" in item:
+                parts.append((f"{item['id']}-plot", item["plot"]["points"], True))
+        parts += [(r["id"], r["points"], True) for r in self.spec["reflections"]]
+        return parts
+
+    @property
     def item_ids(self) -> list[str]:
-        return [item["id"] for item in self.spec["items"]] + [r["id"] for r in self.spec["reflections"]]
+        return [grade_id for grade_id, _, _ in self.graded_parts]
 
     @property
     def max_score(self) -> float:
-        return float(sum(item["points"] for item in self.spec["items"] + self.spec["reflections"]))
+        return float(sum(points for _, points, _ in self.graded_parts))
 
     @property
     def notebook_id(self) -> str:
@@ -185,15 +201,19 @@ def default_roster(coursedir: CourseDirectory) -> Path | None:
 # ---------------------------------------------------------------- loading
 
 
-def _modules(slugs: list[str] | None, in_gradebook: set[str]) -> list[Module]:
-    """The modules asked for, or else every assessed module this workshop's gradebook knows."""
-    known = content.assessed_slugs()
+def _modules(slugs: list[str] | None, settings: CohortSettings, with_submissions: set[str]) -> list[Module]:
+    """The modules asked for, or else the cohort's: those set in cohort.yaml, else those with graded submissions.
+
+    A module the gradebook merely knows (an empty assignment) is not part of the cohort:
+    that is what kept 0% rows and empty charts for modules nobody took.
+    """
+    known = content.gradable_slugs()  # asked for by name: a module or a workshop test
     for slug in slugs or []:
         if slug not in known:
             raise ResultsError(f"module '{slug}' has no graded assessment; choose from {', '.join(known)}")
-    chosen = slugs or [slug for slug in known if slug in in_gradebook]
+    chosen = slugs or cohort_modules(settings, with_submissions)
     if not chosen:
-        raise ResultsError("the gradebook has no assessed module yet; run `toolkit-course autograde` first")
+        raise ResultsError("the gradebook has no graded submission yet; run `toolkit-course autograde` first")
     return [Module(slug, content.module_title(slug), spec := content.load(slug, "assessment"),
                    float(spec["pass_mark_percent"])) for slug in chosen]
 
@@ -219,11 +239,12 @@ def _module_result(gradebook: Gradebook, module: Module, learner_id: str) -> Mod
     grades = {grade.name: grade for grade in notebook.grades}
     comments = {comment.name: comment.manual_comment or "" for comment in notebook.comments}
     items = []
+    manual = {grade_id: by_hand for grade_id, _, by_hand in module.graded_parts}
     for item_id in module.item_ids:
         grade = grades.get(item_id)
         if grade is None:
             continue
-        items.append(ItemResult(item_id, grade.cell_type == "markdown", float(grade.score or 0),
+        items.append(ItemResult(item_id, manual[item_id], float(grade.score or 0),
                                 float(grade.max_score), bool(grade.needs_manual_grade), comments.get(item_id, "")))
     return ModuleResult(module.slug, learner_id, tuple(items))
 
@@ -233,13 +254,16 @@ def load_cohort(root: Path | None = None, workspace: Path | None = None, roster:
     """Everything the results commands need, read once from the gradebook.
 
     Without a roster path, the roster last registered in the workspace is used if there
-    is one, else the names nbgrader holds (and no breakdown by sex).
+    is one, else the names nbgrader holds (and no breakdown by sex). Without slugs, the
+    cohort's modules (cohort_settings.py): cohort.yaml's, else those with graded submissions.
     """
     coursedir = course_directory(root, workspace)
     roster = roster or default_roster(coursedir)
     roster_learners = roster_file.read_learners(roster) if roster else None
+    settings = load_settings(Layout(Path(coursedir.root), gradebook_path(coursedir).parent))
     with open_gradebook(coursedir) as gradebook:
-        modules = _modules(slugs, {assignment.name for assignment in gradebook.assignments})
+        modules = _modules(slugs, settings, {assignment.name for assignment in gradebook.assignments
+                                             if assignment.submissions})
         learners = _learners(gradebook, roster_learners)
         known = {student.id for student in gradebook.students}
         results = {}

@@ -13,8 +13,12 @@ def _feedback(args) -> int:
 
     cohort = load_cohort(args)
     written = feedback.write_feedback(cohort, args.out, args.learner or None)
-    where = args.out or "nbgrader's feedback folder (nbgrader release_feedback hands them out)"
-    print(f"wrote {len(written)} feedback page(s) to {where}")
+    named = [path for path in written if path.name.endswith("-feedback.html")]  # one per learner and module
+    where = args.out or (f"{feedback.default_folder(cohort, '<learner id>', '<module>').parent.parent}: "
+                         "<learner id>/<learner id>-<module>-feedback.html to e-mail, and "
+                         "<learner id>/<module>/<module>-assessment.html for nbgrader release_feedback")
+    shown = "shown" if feedback.shows_correct_answers(cohort) else "not shown (cohort setting)"
+    print(f"wrote {len(named)} feedback page(s) to {where}; right answers {shown}")
     return 0
 
 

@@ -1,6 +1,6 @@
 """The learners' roster: one CSV file the facilitator fills in, read in one place.
 
-Columns: id, name, email, role, and optionally sex. Only people whose role is a
+Columns: id, name, email, role, and optionally sex and profession. Only people whose role is a
 learner's are registered in nbgrader's gradebook; facilitators and observers may
 be listed too. Everything that needs the learners (collect, the results commands,
 certificates) reads them through read_roster() and gets the one Learner record.
@@ -10,6 +10,11 @@ Sex is recorded for the sex-disaggregated cohort report only. Its categories are
 learner gave, counted as its own group, and is not the same as an empty cell,
 which means "not recorded". Rosters made before the column was called "sex" have
 a "gender" column; it is read as the sex column, with the same categories.
+
+Profession is optional too: the participant's professional group, for the workshop report's
+breakdown "by role" in the donor's sense (the "role" column is the person's role in the course:
+participant, facilitator, observer). Its categories are PROFESSIONS; "prefers not to say" is one of
+them, and an empty cell means "not recorded", reported as its own group and never dropped.
 """
 
 from __future__ import annotations
@@ -40,6 +45,21 @@ _SEX_SPELLINGS = {
     "prefers not to answer": PREFERS_NOT_TO_SAY, "prefer not to answer": PREFERS_NOT_TO_SAY,
 }
 
+PROFESSION_COLUMN = "profession"
+PROFESSIONS = (
+    "police", "border or immigration official", "prosecutor", "judge", "lawyer", "labour inspector",
+    "service provider or NGO staff", "policy maker", "UN or international organisation staff", "other",
+    PREFERS_NOT_TO_SAY,
+)
+PROFESSION_NOT_RECORDED = ""  # an empty cell: the roster does not say
+# Lower-cased spellings with single spaces -> category; a few common variants besides the categories.
+_PROFESSION_SPELLINGS = {category.lower(): category for category in PROFESSIONS} | {
+    "prefer not to say": PREFERS_NOT_TO_SAY, "police officer": "police",
+    "border official": "border or immigration official", "immigration official": "border or immigration official",
+    "service provider": "service provider or NGO staff", "ngo staff": "service provider or NGO staff",
+    "policymaker": "policy maker",
+}
+
 # nbgrader uses the id as a folder name, so it must be safe as one.
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -66,6 +86,7 @@ class Learner:
     email: str = ""
     role: str = "learner"
     sex: str = SEX_NOT_RECORDED  # one of SEX_CATEGORIES, or SEX_NOT_RECORDED
+    profession: str = PROFESSION_NOT_RECORDED  # one of PROFESSIONS, or PROFESSION_NOT_RECORDED
     on_roster: bool = True
 
     @property
@@ -84,6 +105,14 @@ def sex_category(value: str) -> str | None:
     if not spelled:
         return SEX_NOT_RECORDED
     return _SEX_SPELLINGS.get(spelled)
+
+
+def profession_category(value: str) -> str | None:
+    """The category a profession cell means, PROFESSION_NOT_RECORDED for an empty cell, None if it is not one."""
+    spelled = " ".join((value or "").lower().split())
+    if not spelled:
+        return PROFESSION_NOT_RECORDED
+    return _PROFESSION_SPELLINGS.get(spelled)
 
 
 def read_roster(path: Path | str) -> list[Learner]:
@@ -154,8 +183,12 @@ def _person(path: Path, row: int, values: dict, sex_column: str | None) -> Learn
             read_as = f" (read as '{SEX_COLUMN}')" if sex_column == OLD_SEX_COLUMN else ""
             raise RosterError(path, row, sex_column, f"'{field(sex_column)}'{read_as} is not one of: "
                               f"{', '.join(SEX_CATEGORIES)}; leave the cell empty if it is not recorded")
+    profession = profession_category(field(PROFESSION_COLUMN))
+    if profession is None:
+        raise RosterError(path, row, PROFESSION_COLUMN, f"'{field(PROFESSION_COLUMN)}' is not one of: "
+                          f"{', '.join(PROFESSIONS)}; leave the cell empty if it is not recorded")
     person = Learner(id=field("id"), name=" ".join(field("name").split()), email=field("email"),
-                     role=field("role").lower(), sex=sex)
+                     role=field("role").lower(), sex=sex, profession=profession)
     if not _ID_PATTERN.match(person.id):
         raise RosterError(path, row, "id", f"'{person.id}' may only use letters, digits, '.', '_' and '-' "
                           "(it becomes a folder name), start with a letter or digit, and be at most 64 long")

@@ -267,13 +267,19 @@ def suppress_statistics(groups: Sequence[tuple[float | None, int]], *, overall_s
     """Each group's statistic, hidden when the group is small or its size is hidden.
 
     groups: (value, number of people it summarises) for each group, in order. When the overall
-    figure is published and exactly one group is hidden, the next smallest group is hidden too:
-    with the overall mean and the group sizes, one hidden group mean can be worked back.
+    figure is published, the next smallest groups are hidden too until the hidden ones together
+    cover at least `threshold` people and are more than one: with the overall mean and the group
+    sizes, the hidden groups' combined mean can be worked back, and that must not single anyone out.
     """
     hidden_size = list(size_hidden) if size_hidden is not None else [False] * len(groups)
     hidden = {i for i, (_, size) in enumerate(groups) if size < threshold or hidden_size[i]}
-    if overall_shown and len(hidden) == 1:
+
+    def exposed() -> bool:
+        return len(hidden) == 1 or sum(groups[i][1] for i in hidden) < threshold
+
+    while overall_shown and hidden and exposed():
         others = [i for i in range(len(groups)) if i not in hidden]
-        if others:
-            hidden.add(min(others, key=lambda i: (groups[i][1], i)))
+        if not others:
+            break
+        hidden.add(min(others, key=lambda i: (groups[i][1], i)))
     return [Statistic(value, size, i in hidden, threshold) for i, (value, size) in enumerate(groups)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 from .cli_common import WORKSPACE_HELP
@@ -22,6 +23,9 @@ def register(subparsers) -> None:
     source = collect.add_mutually_exclusive_group(required=True)
     source.add_argument("returned", nargs="?", help="folder or zip of notebooks returned by e-mail")
     source.add_argument("--exchange", metavar="MODULE", help="run `nbgrader collect` for this module")
+    collect.add_argument("--as", dest="as_learner", metavar="LEARNER_ID",
+                         help="file every notebook in RETURNED for this learner: your decision for a notebook "
+                              "that collect set aside in to-decide/ (it prints the command to run)")
     collect.add_argument("--exchange-root", help="nbgrader exchange folder (default: nbgrader's)")
     collect.add_argument("--course-id", help="nbgrader course id used in the exchange")
     collect.add_argument("--workspace", help=workspace_help)
@@ -29,7 +33,8 @@ def register(subparsers) -> None:
 
     grade = subparsers.add_parser("autograde", help="grade submissions with nbgrader and the course's pipeline "
                                                     "(resumable; see nbgrader_config.py)")
-    grade.add_argument("modules", nargs="*", help="module slugs (default: every assessed module)")
+    grade.add_argument("modules", nargs="*", help="module slugs (default: the modules handed in, only those of "
+                                                  "the cohort if `toolkit-course cohort --modules` set them)")
     grade.add_argument("--workspace", help=workspace_help)
     grade.add_argument("--force", action="store_true", help="regrade submissions that were already graded")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -58,6 +63,10 @@ def _collect(args: argparse.Namespace) -> int:
     from .layout import layout
 
     where = layout(workspace=args.workspace)
+    if args.exchange and args.as_learner:
+        print("error: --as files a notebook you name (toolkit-course collect --as LEARNER_ID FILE); it does not "
+              "work with --exchange", file=sys.stderr)
+        return 2
     if args.exchange:
         result = collect_module.collect_exchange(args.exchange, where, args.exchange_root, args.course_id)
         print(result.stdout + result.stderr, end="")
@@ -70,15 +79,16 @@ def _collect(args: argparse.Namespace) -> int:
               "notebooks to the learners in it", file=sys.stderr)
         return 2
     try:
-        report = collect_module.collect_returned(args.returned, where, learners)
-    except FileNotFoundError as error:
+        report = collect_module.collect_returned(args.returned, where, learners, as_learner=args.as_learner)
+    except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    for line in report.lines():
+    command = collect_module.COMMAND + (f" --workspace {shlex.quote(str(where.workspace))}" if args.workspace else "")
+    for line in report.lines(command):
         print(line)
-    print(f"{len(report.placed)} placed, {len(report.set_aside)} set aside, {len(report.problems)} not matched; "
-          f"originals kept in {where.returned}")
-    return 1 if report.problems else 0
+    print(f"{len(report.placed)} placed, {len(report.unchanged)} unchanged, {len(report.set_aside)} set aside, "
+          f"{len(report.to_decide)} to decide, {len(report.problems)} not matched; originals kept in {where.returned}")
+    return 1 if report.problems or report.to_decide else 0
 
 
 def _autograde(args: argparse.Namespace) -> int:

@@ -19,12 +19,15 @@ One module per job:
   document.py  the payload and the signed PDF
   issue.py     issuing to everyone who qualifies, and the register
   verify.py    checking a certificate file
+  public_register.py  revocation, and the register without names that the book's page
+               "Check a certificate" reads (static/certificate-check.js checks the same way)
 """
 
-from .document import build_payload, new_certificate_id, render_pdf, signed_pdf
+from .document import build_payload, module_label, new_certificate_id, render_pdf, signed_pdf
 from .format import FORMAT, NAMESPACE, CertificateError, canonical, xmp_block
 from .issue import REGISTER_FILE, IssueReport, certify, read_register
-from .keys import PASSPHRASE_VARIABLE, fingerprint, generate_keypair, load_private_key, load_public_key
+from .keys import PASSPHRASE_VARIABLE, fingerprint, generate_keypair, load_private_key, load_public_key, raw_public_key
+from .public_register import PUBLISHED_FILE, check_register, public_entries, publish, read_published, revoke
 from .rule import CertificationRule, load_rule, shortfalls
 from .verify import Verdict, verify_bytes, verify_file
 
@@ -33,4 +36,6 @@ __all__ = [
     "IssueReport", "Verdict", "build_payload", "canonical", "certify", "fingerprint", "generate_keypair",
     "load_private_key", "load_public_key", "load_rule", "new_certificate_id", "read_register", "render_pdf",
     "shortfalls", "signed_pdf", "verify_bytes", "verify_file", "xmp_block",
+    "PUBLISHED_FILE", "check_register", "module_label", "public_entries", "publish", "raw_public_key",
+    "read_published", "revoke",
 ]

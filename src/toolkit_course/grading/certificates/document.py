@@ -19,20 +19,54 @@ def new_certificate_id() -> str:
     return f"TKC-{token[:4]}-{token[4:8]}-{token[8:]}"
 
 
+def module_label(module: dict) -> str:
+    """How a module is named on a certificate: "Module 01: <its title in content/modules.yaml>"."""
+    return f"Module {str(module.get('slug', ''))[:2]}: {module.get('title', '?')}"
+
+
 def build_payload(cohort: Cohort, learner: Learner, rule: CertificationRule, issued_on: dt.date,
                   certificate_id: str, key_fingerprint: str) -> dict:
+    """Everything the certificate prints; the page is drawn from this, and this is what is signed."""
     return {
         "format": FORMAT,
         "certificate_id": certificate_id,
         "learner_id": learner.id,
         "name": learner.name,
         "course": rule.course_title,
+        # "course": every module the course requires was passed; "modules": only those listed.
+        "scope": "course" if rule.completes_course else "modules",
         "modules": [{"slug": slug, "title": cohort.module(slug).title} for slug in rule.required_modules],
         "date": issued_on.isoformat(),
         "facilitator": rule.facilitator,
         "organisation": rule.organisation,
+        "hours": rule.hours,
+        "venue": rule.venue,
+        "dates": rule.dates,
+        "signatory": {"name": rule.signatory_name or rule.facilitator, "title": rule.signatory_title},
+        "verify_at": rule.verify_at,
         "key_fingerprint": key_fingerprint,
     }
+
+
+def completed_lines(payload: dict) -> list[tuple[str, float]]:
+    """What the learner completed, as (text, font size) lines: the course, one module, or a list."""
+    modules = [module for module in payload.get("modules") or [] if isinstance(module, dict)]
+    if payload.get("scope") == "course":
+        return [("has completed the course", 14), (payload["course"], 17)]
+    if len(modules) == 1:
+        return [("has completed", 14), (module_label(modules[0]), 17), (f"of the course {payload['course']}", 11)]
+    labels = [module_label(module) for module in modules]
+    listed = [(label, 12) for label in labels] if len(labels) <= 5 else [("; ".join(labels), 10)]
+    return [(f"has completed these {len(labels)} modules", 14), *listed, (f"of the course {payload['course']}", 11)]
+
+
+def training_line(payload: dict) -> str:
+    """Hours, place and dates of the training, each only if certification.yaml gives it."""
+    hours = payload.get("hours")
+    parts = [f"Training: {hours:g} hours" if isinstance(hours, (int, float)) else "",
+             f"Place: {payload['venue']}" if payload.get("venue") else "",
+             f"Dates: {payload['dates']}" if payload.get("dates") else ""]
+    return ". ".join(part for part in parts if part) + ("." if any(parts) else "")
 
 
 def _font_file() -> Path:
@@ -64,22 +98,32 @@ def render_pdf(payload: dict, xmp: str) -> bytes:
         pdf.multi_cell(width, size * 0.5, text, align="C")
         pdf.ln(gap)
 
-    pdf.set_y(28)
-    line("Certificate of completion", 30, 8)
-    line("This certifies that", 14)
-    line(payload["name"], 26, 5)
-    line("has completed the course", 14)
-    line(payload["course"], 17, 5)
-    line("and passed the graded assessment of:", 12)
-    for module in payload["modules"]:
-        line(module["title"], 12, 0)
-    pdf.ln(6)
-    issuer = payload["facilitator"] + (f", {payload['organisation']}" if payload["organisation"] else "")
-    line(f"Issued on {payload['date']} by {issuer}", 12)
-    line(f"Certificate ID: {payload['certificate_id']}", 12)
-    pdf.set_y(pdf.h - 30)
-    line("Check this certificate with: toolkit-course verify <this file> --public-key <the facilitator's public key>. "
-         f"Key fingerprint: {payload['key_fingerprint']}", 8)
+    pdf.set_y(22)
+    line("Certificate of completion", 28, 6)
+    line("This certifies that", 13)
+    line(payload["name"], 24, 4)
+    for text, size in completed_lines(payload):
+        line(text, size, 1)
+    pdf.ln(3)
+    if training_line(payload):
+        line(training_line(payload), 11)
+    issuer = payload["facilitator"] + (f", {payload['organisation']}" if payload.get("organisation") else "")
+    line(f"Issued on {payload['date']} by {issuer}", 11)
+
+    # The signature line, bottom left; the certificate's identity and where to check it, bottom right.
+    signatory = payload.get("signatory") or {"name": payload["facilitator"], "title": ""}
+    bottom = pdf.h - 48
+    pdf.set_line_width(0.3)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.line(30, bottom, 120, bottom)
+    pdf.set_font("DejaVu", size=11)
+    pdf.set_xy(30, bottom + 2)
+    pdf.multi_cell(90, 5.5, f"{signatory.get('name', '')}\n{signatory.get('title', '')}", align="C")
+    pdf.set_font("DejaVu", size=9)
+    pdf.set_xy(140, bottom - 6)
+    check = payload.get("verify_at") or "toolkit-course verify <this file> --public-key <the facilitator's public key>"
+    pdf.multi_cell(pdf.w - 165, 4.5, f"Certificate ID: {payload['certificate_id']}\nCheck this certificate at "
+                   f"{check}.\nKey fingerprint: {payload['key_fingerprint']}", align="L")
     return bytes(pdf.output())
 
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ..results import Cohort
 from .document import build_payload, new_certificate_id, signed_pdf
 from .format import CertificateError
-from .keys import fingerprint
+from .keys import fingerprint, raw_public_key
 from .rule import CertificationRule, shortfalls
 
 REGISTER_FILE = "register.jsonl"
@@ -47,6 +47,18 @@ def read_register(path: Path) -> list[dict]:
     return entries
 
 
+def write_register(path: Path, entries: list[dict]) -> None:
+    """Rewrite the whole register at once (revoke does): a reader sees the old file or the new, never half."""
+    path = Path(path)
+    temporary = path.with_suffix(".jsonl.part")
+    with temporary.open("w", encoding="utf-8") as handle:
+        for entry in entries:
+            handle.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
 def _append(path: Path, entry: dict) -> None:
     with Path(path).open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
@@ -67,6 +79,7 @@ def certify(cohort: Cohort, rule: CertificationRule, key: Ed25519PrivateKey, out
     holders = {entry["learner_id"] for entry in read_register(register) if entry.get("course") == rule.course_title}
     issued_on = issued_on or dt.date.today()
     key_fingerprint = fingerprint(key.public_key())
+    public_key = raw_public_key(key.public_key())  # so publish-register can publish it without asking
     report = IssueReport()
     for learner in cohort.learners:
         if learner.id in holders:
@@ -83,7 +96,8 @@ def certify(cohort: Cohort, rule: CertificationRule, key: Ed25519PrivateKey, out
         os.replace(temporary, target)
         # The register line is written last: a run killed before it re-issues this learner's
         # file in place next time, never a second certificate.
-        entry = {**payload, "file": target.name, "sha256": hashlib.sha256(target.read_bytes()).hexdigest()}
+        entry = {**payload, "file": target.name, "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+                 "public_key": public_key}
         _append(register, entry)
         report.issued.append(entry)
     return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 from pathlib import Path
@@ -14,8 +15,15 @@ from .format import CertificateError
 PASSPHRASE_VARIABLE = "TOOLKIT_CERTIFICATE_KEY_PASSPHRASE"
 
 
+def raw_public_key(public_key: Ed25519PublicKey) -> str:
+    """The key's 32 bytes in base64: what the book's verification page imports with WebCrypto."""
+    return base64.b64encode(public_key.public_bytes(serialization.Encoding.Raw,
+                                                    serialization.PublicFormat.Raw)).decode("ascii")
+
+
 def fingerprint(public_key: Ed25519PublicKey) -> str:
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    # The page "Check a certificate" computes the same: SHA-256 of the raw key, 32 hex digits in groups of 4.
     digest = hashlib.sha256(raw).hexdigest()[:32]
     return ":".join(digest[i:i + 4] for i in range(0, 32, 4))
 

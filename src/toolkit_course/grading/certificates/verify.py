@@ -32,9 +32,10 @@ class Verdict:
     valid: bool
     reason: str
     payload: dict | None = None
+    revoked: bool = False  # correctly signed, but withdrawn in the register (public_register.check_register)
 
     def __str__(self) -> str:
-        return ("valid" if self.valid else "not valid") + f": {self.reason}"
+        return ("revoked" if self.revoked else "valid" if self.valid else "not valid") + f": {self.reason}"
 
 
 def _only(pattern: re.Pattern, data: bytes) -> re.Match | None:
@@ -42,11 +43,16 @@ def _only(pattern: re.Pattern, data: bytes) -> re.Match | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def _printable(value) -> str:
+    """A certificate's text as the terminal may show it: a crafted file's escape sequences become '?'."""
+    return "".join(character if character.isprintable() else "?" for character in str(value))
+
+
 def _describe(payload: dict) -> str:
     modules = payload.get("modules") if isinstance(payload.get("modules"), list) else []
     titles = "; ".join(str(module.get("title", "?")) if isinstance(module, dict) else "?" for module in modules)
-    return (f"certificate {payload.get('certificate_id')} for {payload.get('name')} ({payload.get('course')}: "
-            f"{titles}), issued on {payload.get('date')} by {payload.get('facilitator')}")
+    return _printable(f"certificate {payload.get('certificate_id')} for {payload.get('name')} ({payload.get('course')}: "
+                      f"{titles}), issued on {payload.get('date')} by {payload.get('facilitator')}")
 
 
 def _payload(encoded: bytes) -> tuple[bytes, dict] | None:
@@ -85,7 +91,7 @@ def verify_bytes(data: bytes, public_key: Ed25519PublicKey) -> Verdict:
     except InvalidSignature:
         if payload.get("key_fingerprint") != given:
             return Verdict(False, f"it was not signed with this public key (the certificate names key "
-                                  f"{payload.get('key_fingerprint')}; you gave key {given})", payload)
+                                  f"{_printable(payload.get('key_fingerprint'))}; you gave key {given})", payload)
         return Verdict(False, "the signature does not match the certificate details: the name, course, modules, "
                               "date or certificate ID were changed after signing, or another key signed it", payload)
     start, end = document_signature.span(1)
