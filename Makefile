@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: book test lint lab release check-content browser-deps sandbox-deps bench handouts bundle lock clean help
+.PHONY: book test lint lab release check-content browser-deps sandbox-deps bench handouts bundle hub hub-deps bench-hub lock clean help
 
 help:
 	@echo "make book   - install, regenerate the assessments and build the book into _build/html"
@@ -52,7 +52,7 @@ sandbox-deps: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts nbgrader_config.py
 
-test: $(STAMP) browser-deps sandbox-deps lint
+test: $(STAMP) browser-deps sandbox-deps hub-deps lint
 	$(BIN)/pytest
 
 lab: $(STAMP)
