@@ -154,3 +154,9 @@ def test_collect_from_nbgrader_exchange(course, slug, tmp_path):
     assert collect.misnamed_submissions(course) == []
     again = collect.collect_exchange(slug, course, exchange_root=exchange, course_id="toolkit")
     assert not again.placed and [r.learner for r in again.unchanged] == [learner]
+
+    # nbgrader's submission secret comes along, so the learner can later fetch feedback through the
+    # exchange: release_feedback addresses each page by a hash of it.
+    inbound_secret = next((exchange / "toolkit" / "inbound").glob(f"{learner}+{slug}+*/submission_secret.txt"))
+    filed_secret = course.submission(learner, slug).parent / "submission_secret.txt"
+    assert filed_secret.read_text() == inbound_secret.read_text().strip()

@@ -51,7 +51,7 @@ import nbformat
 from .. import content
 from ..assessment_notebook import ABOUT_YOU_ID, ABOUT_YOU_VARIABLE
 from . import roster as roster_module
-from .intake import Intake, Returned, login_uid, printable
+from .intake import SUBMISSION_SECRET, Intake, Returned, login_uid, printable
 from .layout import Layout
 from .notebook_file import kind_of, parse_notebook, read_notebook
 from .roster import Learner
@@ -61,6 +61,7 @@ METADATA_KEY = "toolkit_course"  # notebook.metadata.toolkit_course.learner = "<
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader reads timestamp.txt in this form
 _MODULE_MATCH = 0.5  # share of a module's nbgrader cells a notebook must carry to count as that module
 _TYPED_SHOWN = 80  # characters of what a learner typed that a report line shows
+_CLOCK_SLACK = dt.timedelta(days=1)  # zip dates are local time with no time zone
 _NAME_PART_MIN = 3  # a shorter part of a name ("Li", "de") is too common to suggest a learner
 COMMAND = "toolkit-course collect"
 
@@ -314,8 +315,12 @@ def decide_learner(item: Returned, notebook, learners: list[Learner], as_learner
         chosen = typed.learner or claimed
         several = ", ".join(sorted(n.id for n in named))
         if chosen in named:
+            # Only a claim inside the notebook chose among them (a learner can put another's id in the file
+            # name too), so it is filed like a claim: never over a submission, never over a named notebook.
             how = typed.says() if typed.learner else "its metadata names it"
-            return _Verdict(chosen.id, note=f"its name fits several learners ({several}); {how}")
+            return _Verdict(chosen.id, by_metadata_only=True,
+                            claimed_by="its About you box" if typed.learner else "its metadata",
+                            note=f"its name fits several learners ({several}); {how}")
         return _Verdict(to_decide=f"its name fits several learners ({several})"
                                   + (f", and {typed.says()}" if typed.text else ""),
                         candidates=_unique(named + typed.matches + [claimed]))
@@ -435,10 +440,12 @@ def _file_all(items: list[Returned], layout: Layout, learners: list[Learner], ba
     report = report or CollectReport()
     modules = module_cell_ids(layout)
     candidates: dict[tuple[str, str], list[Returned]] = {}
+    now = dt.datetime.now(dt.UTC)
     for item in items:
         if item.problem:
             report.problems.append(item)
             continue
+        _not_in_future(item, now)
         try:
             verdict = _examine(item, modules, learners, as_learner)
         except Exception as exc:  # whatever goes wrong with one file, the others go on
@@ -460,6 +467,15 @@ def _file_all(items: list[Returned], layout: Layout, learners: list[Learner], ba
                     item.problem = f"could not be filed ({type(exc).__name__}: {printable(str(exc))[:200]})"
                     report.problems.append(item)
     return report
+
+
+def _not_in_future(item: Returned, now: dt.datetime) -> None:
+    """A date after this collect (a zip entry's date is whatever the learner's zip tool wrote) is not believed:
+    kept, it would make every later notebook of that learner look older and be set aside."""
+    if item.modified is not None and item.modified > now + _CLOCK_SLACK:
+        item.notes.append(f"its date ({item.modified:%Y-%m-%d %H:%M}) is in the future; counted as the time of "
+                          "this collect")
+        item.modified = now
 
 
 def _examine(item: Returned, modules, learners, as_learner) -> _Verdict:
@@ -522,6 +538,13 @@ def _place(item: Returned, layout: Layout, batch: str, report: CollectReport) ->
     _write_atomically(target, new)
     when = item.modified or dt.datetime.now(dt.UTC)
     _write_atomically(stamp, when.strftime(TIMESTAMP_FORMAT).encode("utf-8"))
+    # The secret goes with the submission it came with: nbgrader's autograde and feedback carry it
+    # on, and release_feedback needs it. A notebook sent by e-mail has none, so an old one goes.
+    secret = target.parent / SUBMISSION_SECRET
+    if item.secret:
+        _write_atomically(secret, item.secret.encode("ascii"))
+    else:
+        secret.unlink(missing_ok=True)
     report.placed.append(item)
 
 

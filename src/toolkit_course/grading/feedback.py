@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,6 +236,22 @@ def shows_correct_answers(cohort: Cohort) -> bool:
                          ).show_correct_answers
 
 
+# `nbgrader release_feedback` reads these beside each page: when it was submitted, and the secret
+# that addresses the page to the learner who submitted it through the exchange.
+RELEASE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def _copy_release_files(cohort: Cohort, learner_id: str, slug: str, folder: Path) -> None:
+    graded = Path(cohort.coursedir.format_path(cohort.coursedir.autograded_directory, learner_id, slug))
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in RELEASE_FILES:
+        source = graded / name
+        if source.is_file() and not source.is_symlink():
+            shutil.copyfile(source, folder / name)
+        else:
+            (folder / name).unlink(missing_ok=True)
+
+
 def write_feedback(cohort: Cohort, out: Path | None = None, learner_ids: list[str] | None = None,
                    show_correct_answers: bool | None = None) -> list[Path]:
     """Write every page that has a graded submission behind it; return the files written.
@@ -265,6 +282,7 @@ def write_feedback(cohort: Cohort, out: Path | None = None, learner_ids: list[st
             else:
                 folder = default_folder(cohort, learner.id, module.slug)
                 paths = [folder / f"{module.notebook_id}.html", folder.parent / page_name(learner.id, module.slug)]
+                _copy_release_files(cohort, learner.id, module.slug, folder)
             for path in paths:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(page, encoding="utf-8")

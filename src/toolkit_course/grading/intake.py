@@ -68,6 +68,7 @@ class Returned:
     candidates: list[str] = field(default_factory=list)  # set aside to decide: "id (Name)" of each likely learner
     decide_copy: Path | None = None  # set aside to decide: the copy to confirm with `collect --as`
     how: str = ""  # how its learner was found, when the report should say so (say, only by its About-you box)
+    secret: str | None = None  # exchange: nbgrader's submission secret, which release_feedback addresses pages by
 
     @property
     def sort_time(self) -> dt.datetime:
@@ -340,12 +341,39 @@ class Intake:
                 before = len(self.items)
                 try:
                     self._walk(folder, f"{label}/", 1, lambda entry: entry.endswith(".ipynb"), extra)
+                    secret = _submission_secret(folder)
                 finally:
                     os.close(folder)
+                for item in self.items[before:]:
+                    item.secret = secret
                 if len(self.items) == before and not self.full:
                     self.items.append(Returned(label, problem="holds no notebook", **extra))
         finally:
             os.close(descriptor)
+
+
+SUBMISSION_SECRET = "submission_secret.txt"  # nbgrader's name for it
+_SECRET_PATTERN = re.compile(r"[0-9A-Za-z+/=_-]{1,256}")
+
+
+def _submission_secret(folder_fd: int) -> str | None:
+    """The secret nbgrader's submit left in a submission folder, or None (absent, a link, or not a plain token).
+
+    `nbgrader release_feedback` names each learner's page by a hash of it, so without it an
+    exchange learner could never fetch their feedback. Read like everything else here: no link
+    followed, and only a short token accepted.
+    """
+    try:
+        descriptor = os.open(SUBMISSION_SECRET, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder_fd)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        text = os.read(descriptor, 512).decode("ascii", errors="replace").strip()
+    finally:
+        os.close(descriptor)
+    return text if _SECRET_PATTERN.fullmatch(text) else None
 
 
 def _names(dir_fd: int, most: int) -> tuple[list[str], bool]:
