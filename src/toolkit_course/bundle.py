@@ -20,6 +20,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import content
+
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_BOOK = REPO / "_build" / "html"
 DEFAULT_ZIP = REPO / "_build" / "toolkit-course-offline.zip"
@@ -156,7 +158,9 @@ def entries(book: Path = DEFAULT_BOOK, repo: Path = REPO):
         if not source.is_dir():
             raise BundleError(f"{source}: missing; the bundle needs the lesson notebooks and the student exercises")
         for path in _files(source):
-            if path.suffix == ".ipynb":
+            # The workshop's pre-test and post-test stay out: a learner who had the zip before the
+            # post-test could read its questions, and the learning gain would mean nothing.
+            if path.suffix == ".ipynb" and path.relative_to(source).parts[0] not in content.WORKSHOP_TESTS:
                 yield f"{TOP}/jupyter/{folder}/{path.relative_to(source).as_posix()}", path.read_bytes()
 
 
