@@ -231,11 +231,23 @@ def test_revoke_publish_and_verify_with_the_register(cohort, key, tmp_path, caps
     for register_file in (register, published):
         verify = ["verify", "--public-key", str(key["public_path"]), "--register", str(register_file)]
         assert cli.main([*verify[:1], str(out / revoked["file"]), *verify[1:]]) == 1
-        assert capsys.readouterr().out.startswith("revoked: the issuer withdrew this certificate: Issued to the wrong")
+        said = capsys.readouterr().out
+        assert said.startswith("revoked: the issuer withdrew this certificate: Issued to the wrong person. Before")
+        assert ".." not in said and ".;" not in said
         assert cli.main([*verify[:1], str(out / kept["file"]), *verify[1:]]) == 0
         assert capsys.readouterr().out.startswith("valid: ")
     # Without the register, verify checks the signatures only.
     assert cli.main(["verify", str(out / revoked["file"]), "--public-key", str(key["public_path"])]) == 0
+
+    # The revoked learner is not issued again by itself; --reissue issues the corrected certificate.
+    again = certs.certify(cohort, rule, key["private"], out, dt.date(2026, 3, 6))
+    assert again.revoked == [revoked["learner_id"]] and not again.issued
+    assert revoked["learner_id"] not in again.already
+    corrected = certs.certify(cohort, rule, key["private"], out, dt.date(2026, 3, 6),
+                              reissue=(revoked["learner_id"],))
+    assert [entry["learner_id"] for entry in corrected.issued] == [revoked["learner_id"]]
+    assert corrected.issued[0]["certificate_id"] != revoked["certificate_id"]
+    assert certs.certify(cohort, rule, key["private"], out).already.count(revoked["learner_id"]) == 1
 
 
 def test_publishing_again_keeps_what_the_book_already_lists(cohort, key, tmp_path):  # noqa: F811

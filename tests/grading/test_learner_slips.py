@@ -130,6 +130,11 @@ def test_a_blank_answer_says_you_left_this_blank(graded, tmp_path):
     questions = _sections(html)[:len(items)]
     assert all("You left this blank." in section for section in questions)
     assert "could be read" not in html and "Not correct" not in html
+    # nbgrader scores an untouched reflection 0 by itself: the page must not say the facilitator did.
+    reflections = _sections(html)[len(items):]
+    assert reflections
+    for section in reflections:
+        assert "Your facilitator gave" not in section and "because the box was left blank" in section
 
 
 @pytest.mark.slow

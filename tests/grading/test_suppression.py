@@ -83,7 +83,7 @@ def test_a_small_count_shows_as_below_the_threshold_and_its_complement_is_hidden
                            row_totals=False, column_totals=True)
     # 3 < 5 is hidden; alone in its column it could be worked back as 23 - 12 - 8, so the next
     # smallest cell (8) is hidden too; 12 and the total stay.
-    assert texts(table) == [["12"], ["<5"], ["suppressed"]]
+    assert texts(table) == [["12"], ["<5"], ["hidden"]]
     assert table.column_total("people").text == "23"
     assert recoverable(table) == set()
 
@@ -103,7 +103,7 @@ def test_two_way_table_hides_a_rectangle_not_a_single_cell():
     table = suppress_table(["female", "male"], ["passed", "did not pass"], [[2, 9], [10, 7]])
     # By hand: 2 is small. Row "female" then has one hidden cell -> hide 9. Column "passed" has one
     # -> hide 10. Column "did not pass" has one (9) -> hide 7. Now every line has two hidden cells.
-    assert texts(table) == [["<5", "suppressed"], ["suppressed", "suppressed"]]
+    assert texts(table) == [["<5", "hidden"], ["hidden", "hidden"]]
     # The margins stay: they are sums of two hidden cells each, so they give nothing away.
     assert [c.text for c in table.row_totals] == ["11", "17"]
     assert [c.text for c in table.column_totals] == ["12", "16"]
@@ -125,12 +125,12 @@ def test_a_small_group_hides_its_total_and_another_total_too():
 
 def test_zero_counts_are_small_counts():
     table = suppress_table(["a", "b", "c"], ["n"], [[0], [20], [30]], row_totals=False)
-    assert texts(table) == [["<5"], ["suppressed"], ["30"]]
+    assert texts(table) == [["<5"], ["hidden"], ["30"]]
 
 
 def test_threshold_is_configurable():
     table = suppress_table(["a", "b", "c"], ["n"], [[7], [20], [30]], row_totals=False, threshold=10)
-    assert texts(table) == [["<10"], ["suppressed"], ["30"]]
+    assert texts(table) == [["<10"], ["hidden"], ["30"]]
     assert suppress_table(["a", "b"], ["n"], [[7], [20]], row_totals=False, threshold=3).cells[0][0].text == "7"
 
 
@@ -195,12 +195,12 @@ def test_group_sizes_are_hidden_alike_in_every_table_of_the_same_groups(seed):
 
 def test_percentages_of_hidden_counts_or_hidden_denominators_are_hidden():
     table = suppress_table(["female", "male"], ["passed", "did not pass"], [[2, 9], [10, 7]])
-    assert suppression.percent_text(table.cell("female", "passed"), table.row_total("female")) == "<5"
-    assert suppression.percent_text(table.cell("male", "passed"), table.row_total("male")) == "suppressed"
+    assert suppression.percent_text(table.cell("female", "passed"), table.row_total("female")) == "hidden"  # never "<5" in a percentage column
+    assert suppression.percent_text(table.cell("male", "passed"), table.row_total("male")) == "hidden"
     shown = suppress_table(["a"], ["x", "y"], [[6, 9]])
     assert suppression.percent_text(shown.cell("a", "x"), shown.row_total("a")) == "40%"  # 6 / 15
     hidden_whole = suppression.Cell(15, suppressed=True)
-    assert suppression.percent_text(suppression.Cell(6), hidden_whole) == "suppressed"
+    assert suppression.percent_text(suppression.Cell(6), hidden_whole) == "hidden"
 
 
 def test_a_hidden_group_mean_cannot_be_worked_back_from_the_overall_mean():
@@ -210,7 +210,7 @@ def test_a_hidden_group_mean_cannot_be_worked_back_from_the_overall_mean():
     assert round((overall * 23 - 70 * 12 - 80 * 8) / 3, 9) == 60.0
     stats = suppress_statistics(groups)
     assert [s.suppressed for s in stats] == [False, True, True]  # the next smallest group (8) is hidden too
-    assert [s.text() for s in stats] == ["70.0", "<5", "suppressed"]
+    assert [s.text() for s in stats] == ["70.0", "hidden", "hidden"]
 
 
 def test_a_group_whose_size_is_hidden_has_its_mean_hidden():

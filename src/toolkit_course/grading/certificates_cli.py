@@ -35,11 +35,14 @@ def _certify(args) -> int:
     rule = certificates.load_rule(args.rules or rules_file(args.course), cohort, args.facilitator)
     key = certificates.load_private_key(args.key)
     out = args.out or workspace_of(cohort) / "certificates"
-    report = certificates.certify(cohort, rule, key, out)
+    report = certificates.certify(cohort, rule, key, out, reissue=tuple(args.reissue or ()))
     for entry in report.issued:
         print(f"issued {entry['certificate_id']} to {entry['learner_id']} ({entry['name']}): {out / entry['file']}")
     if report.already:
         print(f"already hold a certificate (nothing issued again): {', '.join(report.already)}")
+    for learner_id in report.revoked:
+        print(f"revoked: {learner_id}'s certificate was withdrawn; to issue a corrected one, run this command "
+              f"again with --reissue {learner_id}")
     for learner_id, reasons in report.not_qualified.items():
         print(f"not yet: {learner_id}: {'; '.join(reasons)}")
     print(f"{len(report.issued)} issued, {len(report.already)} already issued, "
@@ -72,6 +75,8 @@ def register(subparsers) -> None:
     parser.add_argument("--rules", type=Path,
                         help=f"certification rule file (default: {DEFAULT_RULES} in the course folder)")
     parser.add_argument("--facilitator", help="issuing facilitator's name (default: from the rule file)")
+    parser.add_argument("--reissue", action="append", metavar="ID",
+                        help="issue a new certificate to this learner, whose certificate was revoked (repeatable)")
     parser.add_argument("--out", type=Path, help="folder for certificates and register (default: <workspace>/certificates)")
     parser.set_defaults(run=_certify)
 

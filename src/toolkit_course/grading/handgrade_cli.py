@@ -54,6 +54,9 @@ def _template(where, args) -> int:
     from .handgrade_csv import write_template
 
     rows = write_template(where, args.template, args.module, args.learner)
+    if not rows:
+        print(f"No hand grade is waiting, so {args.template} has only its header row: nothing to fill in.")
+        return 0
     print(f"wrote {rows} grade(s) waiting to {args.template}; fill in the score (and comment) column, "
           f"then run: toolkit-course handgrade --import {args.template}")
     return 0
@@ -146,6 +149,8 @@ def _session(where, args, input_line) -> int:
             if comment is None:
                 break
         left = len(waiting_grades(gradebook, args.module, args.learner))
-    print(f"\nSaved {saved} grade(s), skipped {skipped}; {left} still waiting."
-          + (" Run the same command again to carry on." if left else " Hand grading is complete."))
+    # With --learner or a module, "complete" would be read as the whole workshop's hand grading.
+    scope = " for this selection" if (args.module or args.learner) else ""
+    print(f"\nSaved {saved} grade(s), skipped {skipped}; {left} still waiting{scope}."
+          + (" Run the same command again to carry on." if left else f" Hand grading{scope} is complete."))
     return 0

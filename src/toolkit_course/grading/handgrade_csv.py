@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,11 @@ from .export import safe_text
 from .layout import Layout
 from .terminal_text import safe_for_terminal
 
+# A formula start at the start of any piece a spreadsheet could make a cell of: the value's start, or after a
+# separator or line break, spaces between. A spreadsheet set to semicolons or tabs reads only its own separator,
+# so "rights;=HYPERLINK(...)" or a line break inside a quoted answer starts a cell there (the comma writer
+# quotes neither the semicolon nor the tab).
+_FORMULA_IN_A_PIECE = re.compile(r"(^|[,;\t\r\n])([ \u00a0]*)(?=[=+\-@\uff1d\uff0b\uff0d\uff20])")
 REQUIRED = ("learner", "module", "item", "score")
 COLUMNS = (*REQUIRED, "comment", "max_score", "name", "answer")
 
@@ -33,9 +39,15 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
     def summary(self, still_waiting: int) -> str:
+        problems = f"{len(self.errors)} row(s) had a problem (listed above); " if self.errors else ""
         return (f"{self.path}: saved {len(self.applied)} grade(s); {self.blank} row(s) had no score and were "
-                f"left for later; {len(self.errors)} row(s) had a problem (listed above); "
-                f"{still_waiting} hand grade(s) still waiting")
+                f"left for later; {problems}{still_waiting} hand grade(s) still waiting")
+
+
+def inert(text: str) -> str:
+    """Text no spreadsheet runs as a formula, whatever separator it splits the file on: an apostrophe goes before
+    each formula start (shown as text; the import never reads these columns)."""
+    return _FORMULA_IN_A_PIECE.sub(r"\1\2'", text)
 
 
 def write_template(where: Layout, out: Path, slug: str | None = None, learner: str | None = None) -> int:
@@ -51,7 +63,7 @@ def write_template(where: Layout, out: Path, slug: str | None = None, learner: s
         for grade in waiting:
             answer = handgrade.learner_answer(where, grade.learner, grade.slug, grade.item_id)
             writer.writerow([safe_text(grade.learner), grade.slug, grade.item_id, "", "", f"{grade.max_score:g}",
-                             safe_text(grade.learner_name), safe_text(answer)])
+                             inert(safe_text(grade.learner_name)), inert(safe_text(answer))])
     return len(waiting)
 
 

@@ -4,7 +4,8 @@ A table of counts (rows = groups of people, columns = mutually exclusive outcome
 published with some of its margins (row totals, column totals, the grand total). Two rules
 keep any one person from being singled out:
 
-- Primary suppression: a count below the threshold (default 5, zero included) is shown as "<5".
+- Primary suppression: a count below the threshold (default 5, zero included) is shown as "<5"; a
+  complementary cell, and any hidden share or mean, as "hidden".
 - Secondary (complementary) suppression: every published row and column, together with its
   published total, is a sum that a reader can use. If exactly one cell of such a line is
   hidden, the reader gets it back by subtracting the others from the total. So in any line
@@ -27,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 DEFAULT_THRESHOLD = 5
-HIDDEN_BY_SECONDARY = "suppressed"  # shown for a cell hidden only to protect a small one
+HIDDEN_BY_SECONDARY = "hidden"  # shown for a cell hidden only to protect a small one, and for any hidden share or mean
 
 
 def below(threshold: int) -> str:
@@ -90,9 +91,8 @@ class Table:
 
 def percent_text(part: Cell, whole: Cell | None, digits: int = 0) -> str:
     """part as a percentage of whole; hidden if the part is hidden, or if the whole is (it could be worked back)."""
-    if part.suppressed:
-        return part.text
-    if whole is None or whole.suppressed:
+    # A share or a mean is never shown as "<5": in a percentage or score column it would read as a value.
+    if part.suppressed or whole is None or whole.suppressed:
         return HIDDEN_BY_SECONDARY
     if whole.value == 0:
         return "–"
@@ -257,7 +257,7 @@ class Statistic:
 
     def text(self, form: Callable[[float], str] = "{:.1f}".format) -> str:
         if self.suppressed:
-            return below(self.threshold) if self.size < self.threshold else HIDDEN_BY_SECONDARY
+            return HIDDEN_BY_SECONDARY
         return "–" if self.value is None else form(self.value)
 
 

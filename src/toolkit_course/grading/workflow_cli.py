@@ -52,8 +52,9 @@ def _roster(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     learners = roster_module.register(people, where, roster_path=args.csv)
+    others = len(people) - len(learners)
     print(f"registered {len(learners)} learner(s) in {where.gradebook}; "
-          f"{len(people) - len(learners)} other people listed (facilitators, observers)")
+          f"{others} other {'person' if others == 1 else 'people'} listed (facilitators, observers)")
     return 0
 
 

@@ -208,10 +208,11 @@ def _pairs(scores: Scores, people: Sequence[Learner]) -> list[Pair]:
 
 def _gain_row(label: str, figures: Gain, n: suppression.Cell, hidden: bool, threshold: int) -> GainRow:
     if hidden:
-        mark = suppression.below(threshold) if figures.pairs < threshold else suppression.HIDDEN_BY_SECONDARY
+        # A score or gain is never shown as "<5": in these columns it would read as a value.
+        mark = suppression.HIDDEN_BY_SECONDARY
         return GainRow(label, n.text, False, mark, mark, mark, mark, None)
     if figures.normalised.n < threshold:  # those at the maximum before left too few for this one figure
-        normalised = suppression.below(threshold) + " (the others scored the maximum before)"
+        normalised = suppression.HIDDEN_BY_SECONDARY + " (the others scored the maximum before)"
     else:
         normalised = figures.normalised.text(2)
     return GainRow(label, n.text, True, figures.pre.text(1, "%"), figures.post.text(1, "%"),

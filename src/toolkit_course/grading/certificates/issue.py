@@ -25,6 +25,7 @@ REGISTER_FILE = "register.jsonl"
 class IssueReport:
     issued: list[dict] = field(default_factory=list)
     already: list[str] = field(default_factory=list)  # learner ids that hold a certificate
+    revoked: list[str] = field(default_factory=list)  # learner ids whose every certificate was revoked
     not_qualified: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -71,12 +72,18 @@ def _file_safe(text: str) -> str:
 
 
 def certify(cohort: Cohort, rule: CertificationRule, key: Ed25519PrivateKey, out: Path,
-            issued_on: dt.date | None = None) -> IssueReport:
-    """Issue a certificate to every qualifying learner who has none yet, and record it in the register."""
+            issued_on: dt.date | None = None, reissue: tuple[str, ...] = ()) -> IssueReport:
+    """Issue a certificate to every qualifying learner who has none yet, and record it in the register.
+
+    A learner whose certificates were all revoked gets a new one only if named in `reissue`.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     register = out / REGISTER_FILE
-    holders = {entry["learner_id"] for entry in read_register(register) if entry.get("course") == rule.course_title}
+    entries = [entry for entry in read_register(register) if entry.get("course") == rule.course_title]
+    holders = {entry["learner_id"] for entry in entries if not entry.get("revoked")}
+    # A learner whose certificate was withdrawn gets a corrected one only when the facilitator asks (reissue).
+    withdrawn = {entry["learner_id"] for entry in entries if entry.get("revoked")} - holders - set(reissue)
     issued_on = issued_on or dt.date.today()
     key_fingerprint = fingerprint(key.public_key())
     public_key = raw_public_key(key.public_key())  # so publish-register can publish it without asking
@@ -84,6 +91,9 @@ def certify(cohort: Cohort, rule: CertificationRule, key: Ed25519PrivateKey, out
     for learner in cohort.learners:
         if learner.id in holders:
             report.already.append(learner.id)
+            continue
+        if learner.id in withdrawn:
+            report.revoked.append(learner.id)
             continue
         reasons = shortfalls(cohort, learner, rule)
         if reasons:

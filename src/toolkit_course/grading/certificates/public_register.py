@@ -146,6 +146,7 @@ def check_register(verdict: Verdict, data: bytes, entries: list[dict]) -> Verdic
         return Verdict(False, "the register lists another file under this certificate ID, so this file is not "
                               "the one that was issued", verdict.payload)
     if entry.get("revoked"):
-        return Verdict(False, f"the issuer withdrew this certificate: {_printable(entry.get('reason') or 'no reason given')}; "
-                              f"it was {verdict.reason}", verdict.payload, revoked=True)
+        reason = _printable(entry.get("reason") or "no reason given").rstrip(". ")
+        return Verdict(False, f"the issuer withdrew this certificate: {reason}. Before that, it was {verdict.reason}",
+                       verdict.payload, revoked=True)
     return verdict
