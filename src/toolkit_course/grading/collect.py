@@ -61,6 +61,7 @@ METADATA_KEY = "toolkit_course"  # notebook.metadata.toolkit_course.learner = "<
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader reads timestamp.txt in this form
 _MODULE_MATCH = 0.5  # share of a module's nbgrader cells a notebook must carry to count as that module
 _TYPED_SHOWN = 80  # characters of what a learner typed that a report line shows
+_ABOUT_YOU_READ_MAX = 10_000  # characters of an About-you box collect parses; the box is one line
 _CLOCK_SLACK = dt.timedelta(days=1)  # zip dates are local time with no time zone
 _NAME_PART_MIN = 3  # a shorter part of a name ("Li", "de") is too common to suggest a learner
 COMMAND = "toolkit-course collect"
@@ -242,7 +243,11 @@ class _AboutYou:
         for cell in notebook.get("cells", []):
             meta = cell.get("metadata", {}).get("nbgrader")
             if cell.get("cell_type") == "code" and isinstance(meta, dict) and meta.get("grade_id") == ABOUT_YOU_ID:
-                read = read_literal_answer(str(cell.get("source", "")), ABOUT_YOU_VARIABLE)
+                source = str(cell.get("source", ""))
+                if len(source) > _ABOUT_YOU_READ_MAX:  # parsing megabytes of code takes seconds a file
+                    self.text = f"[too long to read: {len(source):,} characters]"
+                    break
+                read = read_literal_answer(source, ABOUT_YOU_VARIABLE)
                 if read.found and isinstance(read.value, str) and read.value.strip():
                     self.text = printable(" ".join(read.value.split()))[:_TYPED_SHOWN]
                     self.matches = learners_typed(read.value, learners)
@@ -453,6 +458,8 @@ def _file_all(items: list[Returned], layout: Layout, learners: list[Learner], ba
             verdict = None
         if item.problem:
             report.problems.append(item)
+        elif verdict.to_decide and _filed_already(item, layout, learners):
+            report.unchanged.append(item)  # decided before (say with --as): nothing to decide again
         elif verdict.to_decide:
             item.candidates = [describe(learner) for learner in verdict.candidates]
             _to_decide(item, verdict.to_decide, layout, batch, report)
@@ -467,6 +474,20 @@ def _file_all(items: list[Returned], layout: Layout, learners: list[Learner], ba
                     item.problem = f"could not be filed ({type(exc).__name__}: {printable(str(exc))[:200]})"
                     report.problems.append(item)
     return report
+
+
+def _filed_already(item: Returned, layout: Layout, learners: list[Learner]) -> bool:
+    """This very file is already some learner's submission for its module; if so, item.learner is that learner.
+
+    A notebook set aside to decide and then filed with --as would otherwise be set aside again by
+    every later collect of the same batch, where it is simply unchanged."""
+    data = item.original.read_bytes()
+    for learner in learners:
+        path = layout.submission(learner.id, item.slug)
+        if path.is_file() and path.read_bytes() == data:
+            item.learner = learner.id
+            return True
+    return False
 
 
 def _not_in_future(item: Returned, now: dt.datetime) -> None:

@@ -19,6 +19,7 @@ Formats (the book's facilitator chapter shows an example of each):
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,18 @@ def _csv_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] =
         raise WorkshopInputError(path, "file not found") from None
     except UnicodeDecodeError as exc:
         raise WorkshopInputError(path, f"not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'") from None
-    reader = csv.DictReader(text.splitlines())
+    # newline="": a quoted comment keeps its line breaks (str.splitlines would cut it at each one, even at
+    # Unicode separators, and glue the pieces together).
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _checked_rows(path, reader, required, optional)
+    except csv.Error as exc:  # a field past the csv module's limit, a quote left open, ...
+        # line_num counts the lines read before the row that failed, which starts on the next one.
+        raise WorkshopInputError(path, f"cannot be read as CSV ({exc})", row=reader.line_num + 1) from None
+
+
+def _checked_rows(path: Path, reader: csv.DictReader, required: tuple[str, ...],
+                  optional: tuple[str, ...]) -> list[tuple[int, dict]]:
     columns = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     if not columns:
         raise WorkshopInputError(path, f"the file is empty; the first row must name the columns {', '.join(required)}",
@@ -72,7 +84,8 @@ def _csv_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] =
                                  row=1, column=unknown[0])
     reader.fieldnames = columns
     rows = []
-    for number, row in enumerate(reader, start=2):
+    for row in reader:
+        number = reader.line_num  # the line a row ends on: a quoted comment may span several
         if None in row:
             raise WorkshopInputError(path, "this row has more values than the header has columns", row=number)
         if any((value or "").strip() for value in row.values()):

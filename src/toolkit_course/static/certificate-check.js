@@ -22,11 +22,12 @@
   var SPKI_PREFIX = "302a300506032b6570032100"; // DER header of an Ed25519 SubjectPublicKeyInfo
   var DAMAGED = "the signed certificate details in the file are damaged";
   var HEADINGS = { "valid": "Valid", "not-valid": "Not valid", "revoked": "Revoked",
-                   "cannot-check": "Cannot check" };
-  var COLOURS = { "valid": "#009E73", "not-valid": "#D55E00", "revoked": "#CC79A7", "cannot-check": "#999999" };
+                   "cannot-check": "Cannot check", "unknown-key": "Signed with a key this book does not publish" };
+  var COLOURS = { "valid": "#009E73", "not-valid": "#D55E00", "revoked": "#CC79A7", "cannot-check": "#999999",
+                  "unknown-key": "#E69F00" };
 
   var register = window.TOOLKIT_CERTIFICATE_REGISTER || { keys: [], certificates: [] };
-  var chosenKey = null; // {key, fingerprint} from a key file the reader picked
+  var chosenKey = null; // {key, fingerprint, name} from a key file the reader picked
 
   function latin1(bytes) {
     var parts = [];
@@ -178,6 +179,11 @@
       }
       var message = concat(ascii(FORMAT + " payload\n"), payloadBytes);
       return verifySignature(key.key, payloadSignature[1], message).then(function (good) {
+        if (good && payload.key_fingerprint !== key.fingerprint) {
+          // The page shows the fingerprint the certificate names: it must be the key that signed it.
+          return verdict("not-valid", "it was not signed with the key it names (the certificate names key " +
+            payload.key_fingerprint + "; it was signed with key " + key.fingerprint + ")");
+        }
         if (!good) {
           if (payload.key_fingerprint !== key.fingerprint) {
             return verdict("not-valid", "it was not signed with this public key (the certificate names key " +
@@ -196,10 +202,24 @@
             return verdict("not-valid", "the PDF was changed after it was signed, so what it shows may not match " +
               "its signed details; the signed details are: " + oneLine(payload), payload);
           }
-          return sha256(bytes).then(function (digest) { return checkRegister(payload, hex(digest)); });
+          return sha256(bytes).then(function (digest) {
+            return unlessPublished(key, keys, checkRegister(payload, hex(digest)));
+          });
         });
       });
     });
+  }
+
+  // A key file the reader picked proves only that whoever made that file signed the certificate: anyone can
+  // make a key. So a key this book does not publish never gives "Valid"; the page says whose key it cannot vouch for.
+  function unlessPublished(key, published, outcome) {
+    var isPublished = published.some(function (k) { return k.fingerprint === key.fingerprint; });
+    if (isPublished || outcome.status !== "valid") { return outcome; }
+    return verdict("unknown-key", "the signatures are correct for the key in " + key.name + " (fingerprint " +
+      key.fingerprint + "), and nothing was changed after signing. But this book does not publish that key, so " +
+      "this page cannot tell who it belongs to: anyone can make a key and sign a certificate with it. Trust this " +
+      "only if the issuer gave you that fingerprint themselves, by a way you trust (not with the certificate)",
+      outcome.payload);
   }
 
   function checkRegister(payload, fileHash) {
@@ -216,7 +236,7 @@
     }
     if (entry.revoked) {
       return verdict("revoked", "the issuer withdrew this certificate. Reason: " +
-        (entry.reason ? String(entry.reason) : "no reason given"), payload);
+        (entry.reason ? String(entry.reason).replace(/[.\s]+$/, "") : "no reason given"), payload);
     }
     return verdict("valid", "the signatures are correct, nothing was changed after signing, and the register " +
       "lists this certificate, issued on " + entry.issued + ", as not withdrawn", payload);
@@ -300,7 +320,7 @@
       }
       var raw = der.subarray(12);
       return Promise.all([importRaw(raw), fingerprint(raw)]).then(function (both) {
-        chosenKey = { key: both[0], fingerprint: both[1] };
+        chosenKey = { key: both[0], fingerprint: both[1], name: file.name };
         note.textContent = "Using the public key in " + file.name + " (fingerprint " + both[1] + ").";
       });
     }).catch(function () {
