@@ -26,7 +26,7 @@ if ! command -v pdftotext >/dev/null 2>&1; then
 fi
 # npm ci again whenever the installed axe-core is not the one package.json pins (e.g. after an upgrade).
 pinned=$(sed -n 's/.*"axe-core": *"\([^"]*\)".*/\1/p' package.json)
-installed=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' node_modules/axe-core/package.json 2>/dev/null | head -n 1)
+installed=$( (sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' node_modules/axe-core/package.json 2>/dev/null || true) | head -n 1)
 if [ ! -f node_modules/axe-core/axe.min.js ] || [ "$pinned" != "$installed" ]; then
   if command -v npm >/dev/null 2>&1; then
     npm ci --silent --no-audit --no-fund
