@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from toolkit_course import assessment_notebook, content, release
+from toolkit_course import assessment_notebook, chromium, content, release
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -41,6 +41,17 @@ def built_book(tmp_path_factory) -> Path:
         capture_output=True, text=True)
     assert result.returncode == 0, f"book build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
     return out / "_build" / "html"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module (toolkit_course.chromium has its flags)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    assert Path(chromium.CHROMIUM).exists(), chromium.MISSING
+    with sync_api.sync_playwright() as driver:
+        launched = chromium.launch(driver)
+        yield launched
+        launched.close()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

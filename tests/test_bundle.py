@@ -23,9 +23,6 @@ from toolkit_course import bundle, content
 from toolkit_course.components.checklist import rate
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-domain-reliability"]
 LOCAL_SCHEMES = ("file", "data", "blob", "about")
 pytestmark = pytest.mark.slow  # every test here needs the built book
 BLOCK_MARKERS = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
@@ -193,14 +190,6 @@ def test_a_missing_book_is_reported_clearly(tmp_path):
 
 # ---- the unzipped book, opened from file:// -------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    assert Path(CHROMIUM).exists(), "Chromium is missing: run scripts/install-browser-deps.sh (make test does)"
-    with sync_api.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from toolkit_course import content
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-from test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from toolkit_course.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SLUG = "01-trafficking-and-smuggling"

@@ -21,9 +21,6 @@ from toolkit_course.components.strings import STRINGS
 REPO = Path(__file__).resolve().parents[1]
 STATIC = REPO / "src" / "toolkit_course" / "static"
 SCRIPT = STATIC / "toolkit-components.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-domain-reliability"]
 
 # Ways a script builds markup. Comments are removed first, so a comment may name them.
 MARKUP_BUILDING = {
@@ -79,13 +76,6 @@ def test_the_book_script_carries_no_words_of_its_own():
 playwright = pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), "Chromium is missing: run scripts/install-browser-deps.sh (make test does)"
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

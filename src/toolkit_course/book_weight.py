@@ -17,10 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-# Without these flags Chromium phones home at start-up, which would add requests to the count.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-domain-reliability"]
+from .chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (re-exported for callers)
 
 
 @dataclass

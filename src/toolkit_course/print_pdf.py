@@ -10,10 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlparse
 
-CHROMIUM = "/usr/bin/chromium"
-# Without these flags Chromium phones home at start-up (updates, safe browsing, sync).
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-domain-reliability"]
+from .chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (re-exported for callers)
+
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LOCAL_SCHEMES = {"file", "data", "blob", "about"}
 

@@ -24,9 +24,6 @@ from toolkit_course.grading import results
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-domain-reliability"]
 PAGE = "book/verify-certificate.html"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -90,13 +87,6 @@ def serve(folder: Path):
     return server
 
 
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), "Chromium is missing: run scripts/install-browser-deps.sh (make test does)"
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

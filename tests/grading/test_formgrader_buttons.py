@@ -43,7 +43,7 @@ from .conftest import COURSE_PARTS, REPO, answer_key, answered, auto_total, scor
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-from test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from toolkit_course.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TOKEN = "formgrader-buttons-test"

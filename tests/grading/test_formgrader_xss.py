@@ -39,7 +39,7 @@ from .hostile_submissions import honest, hostile, regenerate
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-from test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from toolkit_course.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SANITIZER = "toolkit_course.grading.sanitize.SanitizeLearnerContent"
