@@ -9,6 +9,8 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -52,6 +54,22 @@ def browser():
         launched = chromium.launch(driver)
         yield launched
         launched.close()
+
+
+def _wait_for_jupyter(url: str, token: str, what: str, tries: int = 240) -> None:
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"{what} did not start")
+
+
+@pytest.fixture(scope="session")
+def wait_for_jupyter():
+    """wait_for_jupyter(url, token, what): wait until a Jupyter server a test started answers; fail naming it."""
+    return _wait_for_jupyter
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

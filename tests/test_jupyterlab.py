@@ -8,8 +8,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -34,7 +32,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def lab(tmp_path_factory, wait_for_jupyter):
     # A copy of the lessons, so autosave cannot write outputs into the committed notebooks.
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(REPO / "notebooks", root / "notebooks")
@@ -55,15 +53,11 @@ def lab(tmp_path_factory):
         env={**__import__("os").environ, "JUPYTERLAB_SETTINGS_DIR": str(settings)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
+    try:
+        wait_for_jupyter(url, TOKEN, "JupyterLab")
+    except BaseException:  # pytest.fail raises an exception outside Exception
         server.kill()
-        pytest.fail("JupyterLab did not start")
+        raise
     yield url
     server.terminate()
     server.wait(timeout=20)

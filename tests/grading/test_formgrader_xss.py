@@ -21,8 +21,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -153,7 +151,7 @@ def configure(course, sanitised: bool) -> bool:
 
 
 @pytest.fixture(scope="module", params=["sanitised", "unsanitised"])
-def opened(request, tmp_path_factory):
+def opened(request, tmp_path_factory, wait_for_jupyter):
     """The hostile submission opened in Formgrader; yields what the payloads managed to do."""
     sanitised = request.param == "sanitised"
     monkeypatch = pytest.MonkeyPatch()
@@ -199,14 +197,7 @@ def opened(request, tmp_path_factory):
         cwd=course.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{server_port}"
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the Jupyter server with formgrader did not start")
+        wait_for_jupyter(url, TOKEN, "the Jupyter server with formgrader")
         result = _open_and_watch(course, f"{url}/formgrader/submissions/{submission_id}/?token={TOKEN}", hits,
                                  sanitised)
         yield {**result, "course": course, "slug": slug}

@@ -14,7 +14,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -256,7 +255,8 @@ def formgrader_put(url: str, token: str, path: str, body: dict) -> dict:
         return json.loads(response.read())
 
 
-def test_handgrade_and_csv_leave_the_state_formgrader_leaves_and_results_stop_waiting(graded, workspace, tmp_path):
+def test_handgrade_and_csv_leave_the_state_formgrader_leaves_and_results_stop_waiting(graded, workspace, tmp_path,
+                                                                                    wait_for_jupyter):
     course, slug, reflection = graded
     item, points = reflection["id"], reflection["points"]
     results = ("--workspace", str(workspace.workspace), "--course", str(course.root))
@@ -281,14 +281,7 @@ def test_handgrade_and_csv_leave_the_state_formgrader_leaves_and_results_stop_wa
         cwd=course.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the Jupyter server with Formgrader did not start")
+        wait_for_jupyter(url, token, "the Jupyter server with Formgrader")
         # As formgrade_models.js sends them: the score as typed in the box, extra credit empty.
         formgrader_put(url, token, f"grade/{grade_id}", {"manual_score": str(points - 1), "extra_credit": None})
         formgrader_put(url, token, f"comment/{comment_id}", {"manual_comment": "Clear and respectful."})

@@ -16,19 +16,11 @@ from nbconvert.exporters import Exporter
 from nbgrader.coursedir import CourseDirectory
 from traitlets import default
 
+from .preprocessors import course_directory_of
+
 
 class FeedbackPageError(ValueError):
     """No course page can be made for this notebook; the message names the learner and the module."""
-
-
-def _course_directory(exporter: Exporter) -> CourseDirectory:
-    """The converter's CourseDirectory (exporter -> GenerateFeedback), or one built from the same config."""
-    node = exporter
-    while node is not None:
-        if isinstance(getattr(node, "coursedir", None), CourseDirectory):
-            return node.coursedir
-        node = node.parent
-    return CourseDirectory(config=exporter.config)
 
 
 def course_page(coursedir: CourseDirectory, learner_id: str, slug: str) -> str:
@@ -62,4 +54,4 @@ class CourseFeedbackPage(Exporter):
     def from_notebook_node(self, nb, resources=None, **kw):
         nb, resources = super().from_notebook_node(nb, resources, **kw)
         info = resources["nbgrader"]
-        return course_page(_course_directory(self), info["student"], info["assignment"]), resources
+        return course_page(course_directory_of(self), info["student"], info["assignment"]), resources

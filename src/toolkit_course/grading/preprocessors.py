@@ -44,18 +44,19 @@ def _values(resources: dict) -> dict[str, object]:
     return resources.setdefault("toolkit_course", {}).setdefault("values", {})
 
 
-def _course_directory(preprocessor: NbGraderPreprocessor) -> CourseDirectory:
-    """The converter's CourseDirectory (exporter -> converter), or one built from the same config."""
-    node = preprocessor
+def course_directory_of(configurable) -> CourseDirectory:
+    """The converter's CourseDirectory, found up the parent chain of a preprocessor or exporter, or one
+    built from the same config (Formgrader's feedback exporter uses it too)."""
+    node = configurable
     while node is not None:
         if isinstance(getattr(node, "coursedir", None), CourseDirectory):
             return node.coursedir
         node = node.parent
-    return CourseDirectory(config=preprocessor.config)
+    return CourseDirectory(config=configurable.config)
 
 
 def _source_folder(preprocessor: NbGraderPreprocessor, resources: dict) -> Path:
-    coursedir = _course_directory(preprocessor)
+    coursedir = course_directory_of(preprocessor)
     return Path(coursedir.format_path(coursedir.source_directory, ".", resources["nbgrader"]["assignment"]))
 
 
