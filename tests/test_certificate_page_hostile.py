@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from grading.test_certificate_page import PAGE, browser, check, issued, open_page, site, site_url, tab  # noqa: F401
+from grading.test_certificate_page import PAGE, check, issued, open_page, site, site_url, tab  # noqa: F401
 
 from toolkit_course.grading import certificates as certs
 
