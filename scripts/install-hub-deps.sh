@@ -9,7 +9,7 @@ PY="${1:-.venv/bin/python}"
 
 # The same pins as requirements.lock. jupyter-server is checked too: releases before 2.20.0
 # have a stored XSS, and the hub serves every learner's Jupyter server.
-PINS=(jupyterhub==6.1.1 jupyterhub-idle-culler==2.0.0 jupyterhub-nativeauthenticator==1.3.0
+PINS=(jupyterhub==5.5.4 jupyterhub-idle-culler==2.0.0 jupyterhub-nativeauthenticator==1.3.0
       jupyterhub-ltiauthenticator==1.6.3 "jupyter-server>=2.20.0")
 
 missing=$("$PY" - "${PINS[@]}" <<'PY'

@@ -16,10 +16,8 @@ tests are skipped and say why.
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -27,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hub_support import free_ports, why_hub_cannot_run
 
 from toolkit_course import content
 
@@ -37,40 +36,6 @@ TWICE = f"{PREFIX}l01"          # submits all wrong first, then their real answe
 PROBER, OTHER = f"{PREFIX}l02", f"{PREFIX}l03"
 SLUG = "01-trafficking-and-smuggling"
 NOTEBOOK = f"{SLUG}-assessment.ipynb"
-PROXY = REPO / "deploy" / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
-
-
-def _why_skip() -> str | None:
-    if sys.platform != "linux":
-        return "the hub needs Linux"
-    if os.geteuid() != 0:
-        return "needs root: the hub makes a system login per learner (run the suite as root, e.g. in CI)"
-    if not PROXY.exists():
-        return "configurable-http-proxy is not installed: run `bash scripts/install-hub-deps.sh`"
-    try:
-        import jupyterhub  # noqa: F401
-        import jupyterhub_idle_culler  # noqa: F401
-    except ImportError:
-        return "jupyterhub is not installed: run `bash scripts/install-hub-deps.sh`"
-    return None
-
-
-def _free_ports() -> int:
-    """A port p with p, p+1 and p+2 free (the proxy, the hub's API, the proxy's API)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        if port > 60000:
-            continue
-        try:
-            for offset in (1, 2):
-                with socket.socket() as other:
-                    other.bind(("127.0.0.1", port + offset))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no three free ports in a row on 127.0.0.1")
 
 
 def assessment_items() -> list[dict]:
@@ -120,7 +85,7 @@ print(json.dumps({"cgroup": open("/proc/self/cgroup").read(), **{label: probe(pa
 
 @pytest.fixture(scope="module")
 def cohort():
-    why = _why_skip()
+    why = why_hub_cannot_run()
     if why:
         pytest.skip(why)
     from nbgrader.api import Gradebook
@@ -130,7 +95,7 @@ def cohort():
 
     base = Path(tempfile.mkdtemp(prefix="toolkit-hub-test-"))
     base.chmod(0o755)
-    settings = HubSettings(state_dir=base / "state", checkout=REPO, port=_free_ports(), facilitator=f"{PREFIX}facilitator",
+    settings = HubSettings(state_dir=base / "state", checkout=REPO, port=free_ports(), facilitator=f"{PREFIX}facilitator",
                            learner_group=f"{PREFIX}learners", home_base=base / "home", mem_limit="1G", cpu_limit=1.0,
                            admin_token_file=str(base / "state" / "admin-token"))
     hub = Hub(settings)

@@ -47,14 +47,20 @@ class Hub:
         return self.settings.url
 
     def prepare(self) -> None:
-        token_file = Path(self.settings.admin_token_file)
-        token_file.parent.mkdir(parents=True, exist_ok=True)
-        if not token_file.exists():
-            token_file.write_text(secrets.token_hex(32), encoding="utf-8")
-        token_file.chmod(0o600)
+        """The system side, the config and (when settings name one) the admin service's token.
+
+        With no admin_token_file the hub is the one `make hub` runs: people sign up and log in
+        through its pages, and this object can only wait for it and stop it.
+        """
+        if self.settings.admin_token_file:
+            token_file = Path(self.settings.admin_token_file)
+            token_file.parent.mkdir(parents=True, exist_ok=True)
+            if not token_file.exists():
+                token_file.write_text(secrets.token_hex(32), encoding="utf-8")
+            token_file.chmod(0o600)
+            self.session.headers["Authorization"] = f"token {token_file.read_text(encoding='utf-8').strip()}"
         system.prepare(self.settings)
         system.write_hub_config(self.settings, self.config)
-        self.session.headers["Authorization"] = f"token {token_file.read_text(encoding='utf-8').strip()}"
 
     def start(self) -> None:
         log = self.log.open("ab")

@@ -133,10 +133,16 @@ class CourseSpawner(LocalProcessSpawner):
     def make_preexec_fn(self, name):
         become_user = super().make_preexec_fn(name)
         limit = self.course.max_processes
+        # The facilitator's server works in their course folder, not their home: Formgrader and
+        # nbgrader read nbgrader_config.py from the working folder, and without it they show
+        # nbgrader's default exchange and an empty gradebook.
+        workdir = str(self.course.facilitator_course) if self.is_facilitator else None
 
         def preexec():
             resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
             become_user()
+            if workdir:
+                os.chdir(workdir)
 
         return preexec
 

@@ -153,6 +153,9 @@ def protect_answer_keys(checkout: Path) -> list[Path]:
 
 def write_jupyter_configs(settings: HubSettings) -> None:
     """Per-role Jupyter settings, handed to each server through JUPYTER_CONFIG_PATH (spawner.py)."""
+    # A terminal's shell is not a login shell: Debian's /etc/profile would reset PATH and hide the
+    # course's commands (nbgrader, toolkit-course), which the spawner puts first on PATH.
+    terminal = {"shell_command": ["/bin/bash"]}
     learner = settings.jupyter_config / "learner"
     facilitator = settings.jupyter_config / "facilitator"
     for folder in (settings.jupyter_config, learner, facilitator):
@@ -163,11 +166,12 @@ def write_jupyter_configs(settings: HubSettings) -> None:
     # Learners get the Assignments tab, not Formgrader.
     # (jupyter_lsp only slows every start: no language server is installed.)
     (learner / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {"jpserver_extensions": {
-        "nbgrader.server_extensions.formgrader": False, "jupyter_lsp": False}}}, indent=1), encoding="utf-8")
+        "nbgrader.server_extensions.formgrader": False, "jupyter_lsp": False}, "terminado_settings": terminal}},
+        indent=1), encoding="utf-8")
     # JupyterHub 4.1+ sends "frame-ancestors 'none'", which blanks the Formgrader panel that
     # JupyterLab shows in an iframe of the same server; 'self' allows exactly that page and no other site.
     (facilitator / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {
-        "jpserver_extensions": {"jupyter_lsp": False},
+        "jpserver_extensions": {"jupyter_lsp": False}, "terminado_settings": terminal,
         "tornado_settings": {"headers": {"Content-Security-Policy": "frame-ancestors 'self'"}}}}, indent=1),
         encoding="utf-8")
     for folder in (learner, facilitator):
