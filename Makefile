@@ -13,7 +13,7 @@ help:
 	@echo "make book   - install, regenerate the assessments and build the book into _build/html"
 	@echo "make test   - run the whole test suite"
 	@echo "make lab    - open the lessons in JupyterLab"
-	@echo "make bench  - time grading (prints figures; not a test)"
+	@echo "make bench  - time grading, the book and (as root) the shared server (prints figures; not a test)"
 	@echo "make hub    - run the course on this server with JupyterHub (as root; HUB_FLAGS=--lan opens it to the network)"
 	@echo "make handouts - print one PDF handout per module from the built book into _build/handouts"
 	@echo "make bundle - write the offline USB bundle _build/toolkit-course-offline.zip from the built book"
@@ -59,7 +59,7 @@ lab: $(STAMP)
 	@$(if $(filter 0,$(shell id -u)),echo "warning: running as root: code in any notebook you open could change anything on this computer; an ordinary account is safer. Continuing with --allow-root." >&2)
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00-orientation.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
-bench: $(STAMP)
+bench: $(STAMP) hub-deps
 	$(PY) -m toolkit_course.bench $(if $(LEARNERS),--learners $(LEARNERS))
 
 # The shared server (JupyterHub + nbgrader's exchange; see book/facilitator/run-on-a-server.md). Needs root.

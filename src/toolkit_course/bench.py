@@ -15,12 +15,15 @@ It prints both wall times, the speed-up, and whether every grade of every learne
 same ("grades match"), or the grades that differ. Not a test: timing depends on the machine.
 
 Then it times the book (toolkit_course.book_bench): a lesson against a bare kernel, and a cold
-build against an unchanged rebuild, with the ratios. --only grading or --only book runs one half.
+build against an unchanged rebuild, with the ratios. Last, the shared server's load figures
+(toolkit_course.bench_hub: 20 and 50 learners at once on a real JupyterHub), which need root;
+without it that part says why and is skipped. --only grading, book or hub runs one part.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import subprocess
@@ -117,14 +120,27 @@ def main(argv: list[str] | None = None) -> int:
                         help="module slugs, or 'all' (default: the first assessed module; every module has the "
                              "same kind of notebook, and stock nbgrader needs seconds per notebook)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--only", choices=("grading", "book"), help="run one half of the benchmark")
+    parser.add_argument("--only", choices=("grading", "book", "hub"), help="run one part of the benchmark")
     args = parser.parse_args(argv)
-    status = 0 if args.only == "book" else bench_grading(args)
-    if args.only != "grading":
+    status = bench_grading(args) if args.only in (None, "grading") else 0
+    if args.only in (None, "book"):
         from . import book_bench
 
         book_bench.report()
+    if args.only in (None, "hub"):
+        status = max(status, bench_shared_server())
     return status
+
+
+def bench_shared_server() -> int:
+    """The hub's load figures, or one line saying why they cannot be measured here."""
+    print("\nshared server (JupyterHub):", flush=True)
+    if os.geteuid() != 0:
+        print("  skipped: it makes a system login per simulated learner, so it needs root (sudo make bench)")
+        return 0
+    from . import bench_hub
+
+    return bench_hub.main([])
 
 
 def bench_grading(args: argparse.Namespace) -> int:
