@@ -360,6 +360,10 @@ def test_the_book_example_is_made_from_synthetic_data_and_names_no_one(tmp_path)
     headings = [html_lib.unescape(h) for h in re.findall(r">([^<]*)</h2>", html)]
     assert headings == list(SECTIONS)
     assert len(re.findall(r'<img src="data:image/png;base64,', html)) == 3
+    # The book shows a committed copy; it must be what the code writes today, not an older report.
+    committed = Path(__file__).resolve().parents[2] / "book" / "facilitator" / "examples" / "workshop-report-example.html"
+    assert html == committed.read_text(encoding="utf-8"), (
+        f"{committed} is out of date: run `.venv/bin/python scripts/example-workshop-report.py --pdf`")
 
 
 @pytest.mark.slow
