@@ -23,6 +23,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 from . import content, handout_sheets
+from .components.strings import STRINGS, text
 from .print_pdf import html_to_pdf
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,15 +84,15 @@ def handout_html(page: Path, slug: str) -> tuple[str, str, list[handout_sheets.P
     has_case_cards = bool(case_ids) and any(case_ids & {q.get("data-question") for q in s.select("[data-question]")}
                                             for s in sections)
     for number, section in enumerate(sections, start=1):
-        component = _print_component(slug, section, f"Exercise {number}", has_case_cards)
+        component = _print_component(slug, section, text("print_exercise_number", number=number), has_case_cards)
         printed.append(component)
         # The whole component goes, with every answer, feedback block and data script it carries.
         section.replace_with(BeautifulSoup(component.sheet_html, "html.parser"))
 
     answers = soup.new_tag("section", attrs={"class": "tc-print-answers", "aria-labelledby": "tc-print-answers-title"})
     answers.append(BeautifulSoup(
-        f'<h2 id="tc-print-answers-title">{handout_sheets.WORDS["answers_title"]}</h2>'
-        f'<p>{handout_sheets.WORDS["answers_intro"]}</p>'
+        f'<h2 id="tc-print-answers-title">{STRINGS["print_answers_title"]}</h2>'
+        f'<p>{STRINGS["print_answers_intro"]}</p>'
         f'<p><strong>{title}</strong></p>', "html.parser"))
     for component in printed:
         answers.append(BeautifulSoup(component.answers_html, "html.parser"))

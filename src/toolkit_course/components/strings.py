@@ -1,4 +1,4 @@
-"""Every word a learner reads in a component, in one place.
+"""Every word a learner reads in a component or a printed handout, in one place.
 
 The Jinja templates use these (as `s.<key>`) for the book page and the Jupyter widget alike, and the
 widgets use them for their buttons. The book's script holds no words of its own: whatever it shows
@@ -82,6 +82,64 @@ STRINGS: dict[str, str] = {
     "report_question": "Question",
     "report_answer": "Answer",
     "report_scale": "Scale: {source}. The rating is a prompt for discussion, not a verdict.",
+
+    # Printed handouts (handout_sheets.py, templates print_*.html.j2, handouts.py). Paper has no
+    # script, so a `{name}` here is filled with str.format, never with the `slots` filter. The printed
+    # sheets also use the shared "question_number", "why", "source", "debrief", "respects_rights" and
+    # "puts_rights_at_risk" above.
+    "print_exercise_number": "Exercise {number}",
+    # print_quiz, print_cases, print_sorter: a quiz sheet picks one by its kind (s["print_" ~ kind]).
+    "print_quiz": "Questions",
+    "print_cases": "Case cards",
+    "print_sorter": "Sorting exercise",
+    "print_checklist": "Checklist",
+    "print_scenario": "Scenario",
+    "print_classifier": "Legal-elements classifier",
+    "print_choose_one": "Tick one box.",
+    "print_choose_many": "Tick every box that applies.",
+    "print_why": "Why? Write your reasons:",
+    "print_scenario_note": "Your facilitator has the rest of the story and will tell you what happens after your choice.",
+    "print_classifier_intro": "For each case, tick the elements the facts show. An element you cannot see in the facts "
+                              "counts as not shown. Then write your classification: trafficking, smuggling, both, "
+                              "neither, or more facts needed.",
+    "print_classifier_facts_elsewhere": "The facts of each case are on the case cards in this handout, in the same order.",
+    "print_case_column": "Case {number}",
+    "print_case_title": "Case {number}: {title}.",
+    "print_element": "Element",
+    "print_your_case": "Your case",
+    "print_your_classification": "Your classification",
+    "print_your_rating": "Your rating, and what you would change:",
+    "print_answers_title": "Answers and feedback (for the facilitator)",
+    "print_answers_intro": "This page holds the answers to the exercises in this handout. Hand it out after the "
+                           "learners have answered, or keep it for the discussion.",
+    # The facilitator's answer page
+    "print_answer": "Answer: {letters}",
+    "print_option_right": "Right:",
+    "print_option_not_right": "Not right:",
+    "print_checklist_scoring": 'Add the points of the boxes ticked (at most {max_points}). The rating is the highest '
+                               'level whose minimum the total reaches, but an answer marked "caps the rating" limits '
+                               'it to that level, whatever the total.',
+    "print_one_point": "{points} point",
+    "print_points": "{points} points",
+    "print_caps_rating_at": "caps the rating at",
+    "print_gap": "Gap:",
+    "print_what_to_do": "What to do:",
+    "print_levels": "Levels",
+    "print_level": "Level",
+    "print_level_from": "From",
+    "print_level_meaning": "Meaning",
+    "print_scenario_read_aloud": "Read the story aloud, one step at a time. Each choice says what happens and which "
+                                 "step comes next.",
+    "print_step": "Step {number}.",
+    "print_last_step": "Step {number} (the end).",
+    "print_next_step": "Next: step {number}.",
+    "print_element_shown_by_facts": "Element shown by the facts",
+    "print_element_shown": "yes",
+    "print_element_not_shown": "—",
+    "print_model_answer": "Model answer",
+    "print_model_answer_is": "Model answer: {classification}.",
+    "print_classifier_no_cases": "Learners apply the elements to a case of their own; discuss each ticked element "
+                                 "against the facts.",
 }
 
 
