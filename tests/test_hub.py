@@ -249,6 +249,19 @@ def test_generated_config_and_lti_settings_are_valid(tmp_path):
     assert system_login("amina.diallo@example.org") != system_login("amina.diallo@example.net")
 
 
+def test_no_hub_name_becomes_an_account_the_system_already_has():
+    """A learner's server runs as the system account of their hub name: never root's, a service's or a staff member's."""
+    pytest.importorskip("ltiauthenticator", reason="JupyterHub is not installed: run `bash scripts/install-hub-deps.sh`")
+    pytest.importorskip("nativeauthenticator", reason="run `bash scripts/install-hub-deps.sh`")
+    from toolkit_course.hub.auth import system_login, taken_by_another_account
+
+    for existing in ("root", "daemon"):
+        assert taken_by_another_account(existing, "facilitator", "toolkit-learners")
+        assert system_login(existing) != existing and system_login(existing).startswith("lti-")
+    assert not taken_by_another_account("root", "root", "toolkit-learners")  # the facilitator's own login
+    assert not taken_by_another_account("tk-nobody-has-this-login", "facilitator", "toolkit-learners")
+
+
 def test_lti_settings_missing_a_key_name_it(tmp_path):
     pytest.importorskip("ltiauthenticator", reason="JupyterHub is not installed: run `bash scripts/install-hub-deps.sh`")
     from traitlets.config import Config

@@ -156,7 +156,12 @@ def walk(browser):
         log_in(learner, url, LEARNER)
         record["learner before approval"] = learner.url, learner.locator("body").inner_text()
 
+        # A name the system already has ("daemon" on every Debian) must never become a learner's account:
+        # approved, its server would run as that account.
+        record["daemon signup"] = sign_up(new_page(), url, "daemon")
+
         you.goto(url + "hub/authorize")
+        record["awaiting approval"] = you.locator("table td").all_inner_texts()
         row = you.locator("tr", has=you.locator("td", has_text=re.compile(f"^{LEARNER}$")))
         row.get_by_role("button", name="Authorize", exact=True).click()
         you.wait_for_load_state()
@@ -212,6 +217,11 @@ def test_a_learner_waits_for_approval_then_logs_in_and_sees_the_released_assessm
     assert f"/user/{LEARNER}/lab" in walk["learner landed"]
     assert walk["learner assignments"].get(SLUG) == "released", walk["learner assignments"]
     assert walk["learner formgrader"] == 404
+
+
+def test_nobody_can_sign_up_as_an_account_the_system_already_has(walk):
+    assert "successful" not in walk["daemon signup"].lower(), walk["daemon signup"]
+    assert "daemon" not in walk["awaiting approval"] and LEARNER in walk["awaiting approval"]
 
 
 def test_the_learner_has_a_system_login_whose_home_only_they_can_open(walk):

@@ -63,6 +63,8 @@ def configure(c, settings_file: str | Path) -> None:
     c.JupyterHub.authenticator_class = authenticator
     c.LocalAuthenticator.create_system_users = True
     c.LocalAuthenticator.add_user_cmd = add_user_command(course)
+    c.SystemLogins.learner_group = course.learner_group
+    c.SystemLogins.facilitator = course.facilitator
     c.Authenticator.admin_users = {course.facilitator}
     # Who may log in is decided by the facilitator's approval (native) or by the LMS (LTI).
     c.Authenticator.allow_all = True
@@ -91,3 +93,4 @@ def _configure_lti(c, lti: dict) -> None:
     c.LTI13Authenticator.authorize_url = lti["authorize_url"]
     c.LTI13Authenticator.jwks_endpoint = lti["jwks_endpoint"]
     c.LTI13Authenticator.username_key = lti.get("username_key", "sub")
+    c.LocalLTI13Authenticator.facilitator_identity = str(lti.get("facilitator_identity") or "")
