@@ -160,3 +160,35 @@ def test_collect_from_nbgrader_exchange(course, slug, tmp_path):
     inbound_secret = next((exchange / "toolkit" / "inbound").glob(f"{learner}+{slug}+*/submission_secret.txt"))
     filed_secret = course.submission(learner, slug).parent / "submission_secret.txt"
     assert filed_secret.read_text() == inbound_secret.read_text().strip()
+
+
+def test_a_second_exchange_collect_does_not_set_aside_the_same_older_submission_again(course, slug, tmp_path):
+    """nbgrader's exchange keeps every submission; the older one is set aside once, then only counted."""
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    exchange.chmod(0o777)
+    common = [f"--Exchange.root={exchange}", "--CourseDirectory.course_id=toolkit"]
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    env = course.env()
+    subprocess.run(nbgrader + ["release_assignment", slug, "--force", *common], cwd=course.root, env=env,
+                   check=True, capture_output=True)
+    learner = pwd.getpwuid(os.getuid()).pw_name
+    home = tmp_path / "home"
+    home.mkdir()
+    subprocess.run(nbgrader + ["fetch_assignment", slug, *common], cwd=home, env=env, check=True, capture_output=True)
+    fetched = home / slug / f"{slug}-assessment.ipynb"
+    for answers in ({}, answer_key(slug)):  # first blank, then the real answers
+        nbformat.write(answered(course, slug, answers), fetched)
+        subprocess.run(nbgrader + ["submit", slug, *common], cwd=home, env=env, check=True, capture_output=True)
+    path = tmp_path / "learners.csv"
+    path.write_text(f"id,name,email,sex,role\n{learner},Exchange Learner,learner@example.org,,learner\n",
+                    encoding="utf-8")
+    roster.register(roster.read_roster(path), course, roster_path=path)
+
+    first = collect.collect_exchange(slug, course, exchange_root=exchange, course_id="toolkit")
+    assert [r.learner for r in first.placed] == [learner] and len(first.set_aside) == 1, first.stdout
+    again = collect.collect_exchange(slug, course, exchange_root=exchange, course_id="toolkit")
+    assert not again.placed and not again.set_aside, again.stdout
+    assert [r.learner for r in again.unchanged] == [learner]
+    assert [r.learner for r in again.set_aside_before] == [learner]
+    assert "set aside" not in again.stdout.replace("set aside at an earlier collect", ""), again.stdout

@@ -75,6 +75,9 @@ class CollectReport:
     placed: list[Returned] = field(default_factory=list)
     unchanged: list[Returned] = field(default_factory=list)  # identical to the submission already filed
     set_aside: list[tuple[Returned, str]] = field(default_factory=list)  # older copies
+    # Older submissions nbgrader's exchange still holds, whose newer one was filed at an earlier collect
+    # (they were set aside then): counted, not set aside and reported again at every collect.
+    set_aside_before: list[Returned] = field(default_factory=list)
     to_decide: list[tuple[Returned, str]] = field(default_factory=list)  # identity in doubt: the facilitator decides
     problems: list[Returned] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -85,6 +88,10 @@ class CollectReport:
         out += [f"unchanged {r.label}: identical to the submission of {r.learner} for {r.slug} already filed"
                 for r in self.unchanged]
         out += [f"set aside {r.label}: {why}" for r, why in self.set_aside]
+        if self.set_aside_before:
+            who = ", ".join(sorted({r.learner for r in self.set_aside_before}))
+            out.append(f"older {len(self.set_aside_before)}: earlier submission(s) of {who} still in the exchange, "
+                       "set aside at an earlier collect; nothing to do")
         for r, why in self.to_decide:
             out.append(f"TO DECIDE {r.label}: {why}")
             out += [f"  {line}" for line in confirm_lines(r, command)]
@@ -528,8 +535,12 @@ def _settle(learner: str, slug: str, group: list[Returned], layout: Layout, batc
                                  "batch under their name", layout, batch, report)
         group = named
     newest = max(group, key=lambda r: (r.sort_time, r.label))
+    target = layout.submission(learner, slug)
+    filed_before = target.is_file() and target.read_bytes() == newest.original.read_bytes()
     for other in group:
-        if other is not newest:
+        if other is not newest and filed_before:
+            report.set_aside_before.append(other)
+        elif other is not newest:
             report.set_aside.append((other, f"{learner} also returned {newest.label} for {slug}, which is newer; "
                                             f"kept in {other.original}"))
     _place(newest, layout, batch, report)
