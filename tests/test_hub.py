@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -49,17 +50,29 @@ def plan_for(index: int) -> dict[str, str]:
     for item in assessment_items():
         choice = draw.choices(["right", "wrong", "blank"], weights=[5, 3, 2])[0]
         wrong = [option for option in item["options"] if option != item["answer"]]
-        answers[item["variable"]] = {"right": item["answer"], "wrong": draw.choice(wrong), "blank": ""}[choice]
+        answers[item["id"]] = {"right": item["answer"], "wrong": draw.choice(wrong), "blank": ""}[choice]
     return answers
 
 
 def all_wrong() -> dict[str, str]:
-    return {item["variable"]: next(o for o in item["options"] if o != item["answer"]) for item in assessment_items()}
+    return {item["id"]: next(o for o in item["options"] if o != item["answer"]) for item in assessment_items()}
+
+
+HAND_SCORE = 5  # every reflection, marked by hand in the hand-grades CSV
+REFLECTION = "Both can be true at once: the facts must be checked against each offence's elements."
+
+
+def passes(answers: dict[str, str]) -> bool:
+    """Computed here from assessment.yaml: the auto-marked points plus the hand mark, against the pass mark."""
+    spec = content.load(SLUG, "assessment")
+    total = sum(item["points"] for item in spec["items"]) + sum(r["points"] for r in spec["reflections"])
+    hand = HAND_SCORE * len(spec["reflections"])
+    return 100 * (expected_score(answers) + hand) / total >= spec["pass_mark_percent"]
 
 
 def expected_score(answers: dict[str, str]) -> float:
     """Computed here from the answer key in assessment.yaml, not by the grading code."""
-    return float(sum(item["points"] for item in assessment_items() if answers.get(item["variable"]) == item["answer"]))
+    return float(sum(item["points"] for item in assessment_items() if answers.get(item["id"]) == item["answer"]))
 
 
 PROBE = '''
@@ -90,7 +103,8 @@ def cohort():
         pytest.skip(why)
     from nbgrader.api import Gradebook
 
-    from toolkit_course.hub.cohort import Facilitator, Hub, Learner, fill_answers, remove_logins
+    from toolkit_course.assessment_notebook import fill_answers
+    from toolkit_course.hub.cohort import Facilitator, Hub, Learner, remove_logins
     from toolkit_course.hub.settings import HubSettings
 
     base = Path(tempfile.mkdtemp(prefix="toolkit-hub-test-"))
@@ -117,7 +131,8 @@ def cohort():
                 learner.log_in()
                 learner.assignment_action("fetch", SLUG)
             path = f"{SLUG}/{NOTEBOOK}"
-            learner.write_notebook(path, fill_answers(learner.read_notebook(path), answers))
+            learner.write_notebook(path, fill_answers(learner.read_notebook(path), answers,
+                                                      reflections={"reflection": REFLECTION}))
             learner.assignment_action("submit", SLUG)
 
         first_half, second_half = names[: LEARNERS // 2], names[LEARNERS // 2:]
@@ -135,8 +150,17 @@ def cohort():
         facilitator.toolkit("roster", str(roster))
         record["collect"] = facilitator.toolkit("collect", "--exchange", SLUG, check=False)
         record["autograde"] = facilitator.toolkit("autograde", SLUG, "--no-progress", check=False)
+        facilitator.toolkit("cohort", "--modules", SLUG)
+        facilitator.toolkit("handgrade", "--template", "hand-grades.csv")
+        record["hand grades"] = facilitator.fill_hand_grades("hand-grades.csv", score=HAND_SCORE)
+        facilitator.toolkit("handgrade", "--import", "hand-grades.csv")
         facilitator.toolkit("feedback")
         facilitator.nbgrader("release_feedback", SLUG)
+        # Certificates, as results-and-certificates.md says: a key, then certify (certification.yaml is the
+        # one `make hub` put in the course folder).
+        facilitator.toolkit("keygen", "--out", "keys/facilitator.pem")
+        record["certify"] = facilitator.toolkit("certify", "--key", "keys/facilitator.pem", "--facilitator",
+                                                "Test Facilitator", check=False)
         with Gradebook(f"sqlite:///{facilitator.workspace / 'gradebook.db'}") as gradebook:
             record["grades"] = {name: float(sum(grade.auto_score or 0 for notebook in
                                                 gradebook.find_submission(SLUG, name).notebooks
@@ -326,6 +350,16 @@ def test_every_grade_matches_the_answer_key(cohort):
     assert len(set(expected.values())) > 3, "the answer plans should give a spread of scores"
 
 
+def test_the_facilitator_certifies_exactly_those_who_passed(cohort):
+    """certify needs the course's certification.yaml in the facilitator's folder, and every hand grade."""
+    result = cohort["certify"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert cohort["hand grades"] == LEARNERS, "one reflection per learner to mark by hand"
+    issued = set(re.findall(r"^issued \S+ to (\S+) ", result.stdout, re.MULTILINE))
+    expected = {name for name, plan in cohort["plans"].items() if passes(plan)}
+    assert issued == expected and 0 < len(expected) < LEARNERS, (issued, expected)
+
+
 def test_a_learner_who_submits_twice_is_graded_on_the_latest(cohort):
     assert expected_score(all_wrong()) == 0
     assert cohort["grades"][TWICE] == expected_score(cohort["plans"][TWICE]) > 0
@@ -334,8 +368,8 @@ def test_a_learner_who_submits_twice_is_graded_on_the_latest(cohort):
 def test_every_learner_fetches_their_own_feedback(cohort):
     for name, page in cohort["feedback"].items():
         plan = cohort["plans"][name]
-        right = sum(plan[item["variable"]] == item["answer"] for item in assessment_items())
-        blank = sum(plan[item["variable"]] == "" for item in assessment_items())
+        right = sum(plan[item["id"]] == item["answer"] for item in assessment_items())
+        blank = sum(plan[item["id"]] == "" for item in assessment_items())
         assert page.count('class="result correct"') == right, name
         assert page.count('class="result incorrect">You left this blank') == blank, name
 

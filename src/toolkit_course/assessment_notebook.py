@@ -341,7 +341,9 @@ def fill_answers(notebook: nbformat.NotebookNode, answers: dict[str, str], *, co
         if grade_id.endswith("-answer") and item_id in code:
             cell.source = code[item_id]
         elif grade_id.endswith("-answer") and item_id in answers:
-            variable = cell.source.split("\n")[1].split("=")[0].strip()  # the line under the hint
+            # The assignment under the hint (or alone, in a notebook answered once already).
+            variable = next(line.split("=")[0].strip() for line in cell.source.splitlines()
+                            if "=" in line and not line.lstrip().startswith("#"))
             cell.source = f"{variable} = {json.dumps(answers[item_id])}"
         elif grade_id == ABOUT_YOU_ID and about_you is not None:
             cell.source = f"{ABOUT_YOU_VARIABLE} = {json.dumps(about_you)}"

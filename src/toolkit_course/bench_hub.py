@@ -41,7 +41,7 @@ def answers(rng: random.Random) -> dict[str, str]:
     chosen = {}
     for item in content.load(SLUG, "assessment")["items"]:
         if "variable" in item:
-            chosen[item["variable"]] = rng.choice([item["answer"], rng.choice(list(item["options"])), ""])
+            chosen[item["id"]] = rng.choice([item["answer"], rng.choice(list(item["options"])), ""])
     return chosen
 
 
@@ -72,7 +72,8 @@ def root_children(pid: int) -> list[int]:
 
 
 def run_cohort(size: int, workers: int) -> dict:
-    from .hub.cohort import Facilitator, Hub, Learner, fill_answers, remove_logins
+    from .assessment_notebook import fill_answers
+    from .hub.cohort import Facilitator, Hub, Learner, remove_logins
     from .hub.settings import HubSettings
     from .hub.spawner import cgroup_memory_peak
 

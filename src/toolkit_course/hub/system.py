@@ -19,7 +19,10 @@ from pathlib import Path
 from .exchange import config_lines
 from .settings import HubSettings
 
+# Copied into the facilitator's course at every start, so the course's own updates reach it.
 COURSE_PARTS = ("content", "solutions", "exercises", "nbgrader_config.py")
+# Copied once: the facilitator fills these in, and a restart must not undo their edits.
+FACILITATOR_FILES = ("certification.yaml",)
 HOME_MODE = 0o700
 
 
@@ -126,6 +129,9 @@ def install_course(settings: HubSettings, facilitator: pwd.struct_passwd) -> Pat
             shutil.copytree(source, course / part, dirs_exist_ok=True)
         elif source.is_file():
             shutil.copy2(source, course / part)
+    for name in FACILITATOR_FILES:
+        if (settings.checkout / name).is_file() and not (course / name).exists():
+            shutil.copy2(settings.checkout / name, course / name)
     config = course / "nbgrader_config.py"
     config.write_text(config.read_text(encoding="utf-8") + "\n# The shared server's exchange (added by "
                       "toolkit_course.hub.system).\n" + config_lines(str(settings.exchange_root), settings.course_id),
@@ -174,9 +180,20 @@ def write_jupyter_configs(settings: HubSettings) -> None:
         "jpserver_extensions": {"jupyter_lsp": False}, "terminado_settings": terminal,
         "tornado_settings": {"headers": {"Content-Security-Policy": "frame-ancestors 'self'"}}}}, indent=1),
         encoding="utf-8")
-    for folder in (learner, facilitator):
+    # JupyterLab's parts each role does without. Everyone: the "official Jupyter news" question at the
+    # first login (it needs the internet, which a training room may not have). Learners also: nbgrader's
+    # instructor tools (Formgrader, the course list, the Create Assignment panel), which only confuse them
+    # and cannot work for them (their server has no Formgrader).
+    no_news = {"@jupyterlab/apputils-extension:announcements": True}
+    instructor_tools = {f"@jupyter/nbgrader:{part}": True for part in ("formgrader", "course-list", "create-assignment")}
+    for folder, disabled in ((learner, {**no_news, **instructor_tools}), (facilitator, no_news)):
+        _own(folder / "labconfig", 0, 0, 0o755)
+        (folder / "labconfig" / "page_config.json").write_text(
+            json.dumps({"disabledExtensions": disabled}, indent=1), encoding="utf-8")
+    for folder in (learner, facilitator, learner / "labconfig", facilitator / "labconfig"):
         for path in folder.iterdir():
-            path.chmod(0o644)
+            if path.is_file():
+                path.chmod(0o644)
 
 
 def usable_by_everyone(path: Path) -> bool:
