@@ -90,6 +90,16 @@ def log_in(page, url: str, name: str) -> None:
     page.wait_for_load_state()
 
 
+def nbgrader_menu(page) -> list[str]:
+    """The entries of JupyterLab's Nbgrader menu, as the person sees them."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    entries = page.locator(".lm-Menu .lm-Menu-itemLabel")
+    entries.first.wait_for()
+    labels = [label.strip() for label in entries.all_inner_texts() if label.strip()]
+    page.keyboard.press("Escape")
+    return labels
+
+
 def press(page, slug: str, column: str, api_path: str) -> dict:
     """Click a module's button in Formgrader's Manage Assignments table; return nbgrader's answer."""
     row = page.locator("tr", has=page.locator("td.name", has_text=re.compile(f"^{re.escape(slug)}$")))
@@ -139,6 +149,7 @@ def walk(browser):
         log_in(you, url, FACILITATOR)
         you.wait_for_url(re.compile(rf"/user/{FACILITATOR}/lab"), timeout=WAIT_MS)
         record["facilitator landed"] = you.url
+        record["facilitator menu"] = nbgrader_menu(you)
 
         you.goto(url + f"user/{FACILITATOR}/formgrader/manage_assignments")
         # Formgrader lists the course's modules at once, or not at all (wrong course folder): no long wait.
@@ -169,6 +180,8 @@ def walk(browser):
         log_in(learner, url, LEARNER)
         learner.wait_for_url(re.compile(rf"/user/{LEARNER}/lab"), timeout=WAIT_MS)
         record["learner landed"] = learner.url
+        record["learner menu"] = nbgrader_menu(learner)
+        record["learner lab config"] = json.loads(learner.locator("#jupyter-config-data").text_content())
         status, listing = learner.evaluate(GET_JS, url + f"user/{LEARNER}/assignments?course_id={settings.course_id}")
         assert status == 200, f"the Assignments list answered {status}"
         record["learner assignments"] = {entry["assignment_id"]: entry["status"]
@@ -222,6 +235,15 @@ def test_a_learner_waits_for_approval_then_logs_in_and_sees_the_released_assessm
 def test_nobody_can_sign_up_as_an_account_the_system_already_has(walk):
     assert "successful" not in walk["daemon signup"].lower(), walk["daemon signup"]
     assert "daemon" not in walk["awaiting approval"] and LEARNER in walk["awaiting approval"]
+
+
+def test_learners_see_their_assignments_and_none_of_the_instructors_tools(walk):
+    assert "Assignment List" in walk["learner menu"], walk["learner menu"]
+    instructors = ("formgrader", "course list", "create assignment")
+    assert not [entry for entry in walk["learner menu"] if entry.lower().startswith(instructors)], walk["learner menu"]
+    assert "Formgrader" in walk["facilitator menu"], walk["facilitator menu"]
+    # The "official Jupyter news" question needs the internet; a training room may have none.
+    assert "@jupyterlab/apputils-extension:announcements" in walk["learner lab config"]["disabledExtensions"]
 
 
 def test_the_learner_has_a_system_login_whose_home_only_they_can_open(walk):
