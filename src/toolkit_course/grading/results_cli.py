@@ -14,11 +14,18 @@ def _feedback(args) -> int:
     cohort = load_cohort(args)
     written = feedback.write_feedback(cohort, args.out, args.learner or None)
     named = [path for path in written if path.name.endswith("-feedback.html")]  # one per learner and module
-    where = args.out or (f"{feedback.default_folder(cohort, '<learner id>', '<module>').parent.parent}: "
-                         "<learner id>/<learner id>-<module>-feedback.html to e-mail, and "
-                         "<learner id>/<module>/<module>-assessment.html for nbgrader release_feedback")
-    shown = "shown" if feedback.shows_correct_answers(cohort) else "not shown (cohort setting)"
-    print(f"wrote {len(named)} feedback page(s) to {where}; right answers {shown}")
+    pages = "page" if len(named) == 1 else "pages"
+    if args.out:
+        print(f"wrote {len(named)} feedback {pages} to {args.out}")
+    else:
+        folder = feedback.default_folder(cohort, "<learner id>", "<module>").parent.parent
+        print(f"wrote {len(named)} feedback {pages} to {folder}")
+        print("  to send by e-mail: <learner id>/<learner id>-<module>-feedback.html")
+        print("  on a shared server, hand them out with: nbgrader release_feedback <module>")
+    if feedback.shows_correct_answers(cohort):
+        print("the pages show the right answers (to hide them: toolkit-course cohort --show-correct-answers no)")
+    else:
+        print("the pages do not show the right answers (the cohort's setting)")
     return 0
 
 
