@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     print("limits:     " + ", ".join(f"{kind} {'enforced' if ok else 'NOT enforced'}" for kind, ok in held.items()))
     where = f"http://{lan_address()}:{settings.port}/" if args.lan else settings.url
     print(f"\nThe hub is starting. Open {where} in a web browser.")
-    print(f"First, sign up as '{settings.facilitator}' (the facilitator); then approve learners at {where}hub/authorize")
+    if settings.auth == "native":
+        print(f"First, sign up as '{settings.facilitator}' (the facilitator), before you give the address to anyone:")
+        print(f"whoever takes that name first is the administrator. Then approve learners at {where}hub/authorize")
     if args.config_only:
         return 0
     os.chdir(settings.state_dir)
