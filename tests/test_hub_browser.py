@@ -8,7 +8,7 @@ must be found, in the course folder); a learner signs up, cannot log in until th
 facilitator approves them on the hub's authorize page, then logs in and sees the released
 assessment in the Assignments list.
 
-Needs root (system logins, prefixed tkb-, removed at the end even on failure); skipped with
+Needs root (system logins, prefixed tkw-, removed at the end even on failure); skipped with
 the reason otherwise.
 """
 
@@ -28,7 +28,7 @@ from hub_support import REPO, free_ports, why_hub_cannot_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PREFIX = "tkb-"
+PREFIX = "tkw-"
 FACILITATOR = f"{PREFIX}facilitator"
 LEARNER = f"{PREFIX}amina"
 PASSWORD = "Kabul training room 7"
