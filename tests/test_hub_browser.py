@@ -242,6 +242,7 @@ def test_learners_see_their_assignments_and_none_of_the_instructors_tools(walk):
     instructors = ("formgrader", "course list", "create assignment")
     assert not [entry for entry in walk["learner menu"] if entry.lower().startswith(instructors)], walk["learner menu"]
     assert "Formgrader" in walk["facilitator menu"], walk["facilitator menu"]
+    assert not {"Course List", "Create assignment"} & set(walk["facilitator menu"]), walk["facilitator menu"]
     # The "official Jupyter news" question needs the internet; a training room may have none.
     assert "@jupyterlab/apputils-extension:announcements" in walk["learner lab config"]["disabledExtensions"]
 

@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     where = f"http://{lan_address()}:{settings.port}/" if args.lan else settings.url
     print(f"\nThe hub is starting. Open {where} in a web browser.")
     if settings.auth == "native":
-        print(f"First, sign up as '{settings.facilitator}' (the facilitator), before you give the address to anyone:")
+        print(f"If you have not yet, sign up as '{settings.facilitator}' (the facilitator) now, before you give the "
+              "address to anyone:")
         print(f"whoever takes that name first is the administrator. Then approve learners at {where}hub/authorize")
     if args.config_only:
         return 0

@@ -186,7 +186,10 @@ def write_jupyter_configs(settings: HubSettings) -> None:
     # and cannot work for them (their server has no Formgrader).
     no_news = {"@jupyterlab/apputils-extension:announcements": True}
     instructor_tools = {f"@jupyter/nbgrader:{part}": True for part in ("formgrader", "course-list", "create-assignment")}
-    for folder, disabled in ((learner, {**no_news, **instructor_tools}), (facilitator, no_news)):
+    # The facilitator keeps Formgrader; the course list and the Create Assignment panel are for authors of
+    # new assignments, which a workshop's facilitator does not make here.
+    authoring = {f"@jupyter/nbgrader:{part}": True for part in ("course-list", "create-assignment")}
+    for folder, disabled in ((learner, {**no_news, **instructor_tools}), (facilitator, {**no_news, **authoring})):
         _own(folder / "labconfig", 0, 0, 0o755)
         (folder / "labconfig" / "page_config.json").write_text(
             json.dumps({"disabledExtensions": disabled}, indent=1), encoding="utf-8")
