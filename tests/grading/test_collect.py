@@ -120,7 +120,12 @@ def test_collect_command_end_to_end(course, slug, tmp_path, capsys):
     assert "NOT MATCHED nobody.ipynb" in out
 
 
-def test_collect_from_nbgrader_exchange(course, slug, tmp_path):
+def submit_through_the_exchange(course, slug, tmp_path, *answer_sets: dict) -> tuple:
+    """Release slug to a new exchange, then fetch it and submit it once per answer set, with nbgrader itself.
+
+    nbgrader records the submitter's login name as the learner id; here that is the test's own user.
+    Returns (exchange folder, learner id).
+    """
     exchange = tmp_path / "exchange"
     exchange.mkdir()
     exchange.chmod(0o777)
@@ -129,16 +134,18 @@ def test_collect_from_nbgrader_exchange(course, slug, tmp_path):
     env = course.env()
     subprocess.run(nbgrader + ["release_assignment", slug, "--force", *common], cwd=course.root, env=env,
                    check=True, capture_output=True)
-    # nbgrader records the submitter's login name as the learner id; here that is the test's own user.
-    learner = pwd.getpwuid(os.getuid()).pw_name
     home = tmp_path / "home"
     home.mkdir()
-    learner_env = env
-    subprocess.run(nbgrader + ["fetch_assignment", slug, *common], cwd=home, env=learner_env, check=True,
-                   capture_output=True)
+    subprocess.run(nbgrader + ["fetch_assignment", slug, *common], cwd=home, env=env, check=True, capture_output=True)
     fetched = home / slug / f"{slug}-assessment.ipynb"
-    nbformat.write(answered(course, slug, answer_key(slug)), fetched)
-    subprocess.run(nbgrader + ["submit", slug, *common], cwd=home, env=learner_env, check=True, capture_output=True)
+    for answers in answer_sets:
+        nbformat.write(answered(course, slug, answers), fetched)
+        subprocess.run(nbgrader + ["submit", slug, *common], cwd=home, env=env, check=True, capture_output=True)
+    return exchange, pwd.getpwuid(os.getuid()).pw_name
+
+
+def test_collect_from_nbgrader_exchange(course, slug, tmp_path):
+    exchange, learner = submit_through_the_exchange(course, slug, tmp_path, answer_key(slug))
     # The sender must be a learner in the roster: without one, nothing is filed.
     unregistered = collect.collect_exchange(slug, course, exchange_root=exchange, course_id="toolkit")
     assert unregistered.returncode == 1 and "who is not a learner in the roster" in unregistered.stdout
@@ -164,22 +171,8 @@ def test_collect_from_nbgrader_exchange(course, slug, tmp_path):
 
 def test_a_second_exchange_collect_does_not_set_aside_the_same_older_submission_again(course, slug, tmp_path):
     """nbgrader's exchange keeps every submission; the older one is set aside once, then only counted."""
-    exchange = tmp_path / "exchange"
-    exchange.mkdir()
-    exchange.chmod(0o777)
-    common = [f"--Exchange.root={exchange}", "--CourseDirectory.course_id=toolkit"]
-    nbgrader = [sys.executable, "-m", "nbgrader"]
-    env = course.env()
-    subprocess.run(nbgrader + ["release_assignment", slug, "--force", *common], cwd=course.root, env=env,
-                   check=True, capture_output=True)
-    learner = pwd.getpwuid(os.getuid()).pw_name
-    home = tmp_path / "home"
-    home.mkdir()
-    subprocess.run(nbgrader + ["fetch_assignment", slug, *common], cwd=home, env=env, check=True, capture_output=True)
-    fetched = home / slug / f"{slug}-assessment.ipynb"
-    for answers in ({}, answer_key(slug)):  # first blank, then the real answers
-        nbformat.write(answered(course, slug, answers), fetched)
-        subprocess.run(nbgrader + ["submit", slug, *common], cwd=home, env=env, check=True, capture_output=True)
+    # First blank, then the real answers.
+    exchange, learner = submit_through_the_exchange(course, slug, tmp_path, {}, answer_key(slug))
     path = tmp_path / "learners.csv"
     path.write_text(f"id,name,email,sex,role\n{learner},Exchange Learner,learner@example.org,,learner\n",
                     encoding="utf-8")
