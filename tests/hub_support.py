@@ -42,3 +42,18 @@ def free_ports() -> int:
         except OSError:
             continue
     raise RuntimeError("no three free ports in a row on 127.0.0.1")
+
+
+def loopback_page(browser, contexts: list, timeout_ms: int, also: tuple[str, ...] = ()):
+    """A page in a new browser context (kept in contexts, to close) that may reach only this machine.
+
+    Any request elsewhere is aborted, so a page that tried to load something from outside would show it.
+    also: further address beginnings to let through (say a simulated platform on "http://localhost").
+    """
+    allowed = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", *also)
+    context = browser.new_context()
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(allowed) else route.abort())
+    contexts.append(context)
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    return page

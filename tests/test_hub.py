@@ -186,8 +186,7 @@ def cohort():
         record["formgrader"] = boss.http.get(boss.base + "formgrader", timeout=120)
         record["learner_formgrader"] = learners[PROBER].http.get(learners[PROBER].base + "formgrader", timeout=120)
     except Exception:
-        if hub.log.exists():  # the state folder is removed below: show why here
-            print("".join(hub.log.read_text(errors="replace").splitlines(keepends=True)[-80:]), file=sys.stderr)
+        print(hub.log_tail(), file=sys.stderr)  # the state folder is removed below: show why here
         raise
     else:
         yield record

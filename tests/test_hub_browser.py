@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hub_support import REPO, free_ports, why_hub_cannot_run
+from hub_support import REPO, free_ports, loopback_page, why_hub_cannot_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -132,14 +132,7 @@ def walk(browser):
     contexts = []
 
     def new_page():
-        context = browser.new_context()
-        context.route("**/*", lambda route: route.continue_()
-                      if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
-                      else route.abort())
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(WAIT_MS)
-        return page
+        return loopback_page(browser, contexts, WAIT_MS)
 
     try:
         hub.prepare()
@@ -190,8 +183,7 @@ def walk(browser):
         record["learner home"] = pwd.getpwnam(LEARNER).pw_dir
         yield record
     except Exception:
-        if hub.log.exists():
-            print("".join(hub.log.read_text(errors="replace").splitlines(keepends=True)[-60:]))
+        print(hub.log_tail())
         raise
     finally:
         for context in contexts:

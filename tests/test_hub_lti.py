@@ -37,7 +37,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from hub_support import REPO, free_ports, why_hub_cannot_run
+from hub_support import REPO, free_ports, loopback_page, why_hub_cannot_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -263,17 +263,9 @@ def launches(browser):
     record: dict = {"settings": settings, "platform": platform, "landed": {}, "refused": {}, "homes": {}}
     contexts = []
 
-    def new_page(context=None):
-        if context is None:
-            context = browser.new_context()
-            context.route("**/*", lambda route: route.continue_()
-                          if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1",
-                                                           "http://localhost", "data:", "blob:"))
-                          else route.abort())
-            contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(WAIT_MS)
-        return page
+    def new_page():
+        # The platform is on "localhost", another site than the hub's 127.0.0.1.
+        return loopback_page(browser, contexts, WAIT_MS, also=("http://localhost",))
 
     def launch(hint: str, page=None):
         """Open the platform's course page and follow the launch to JupyterLab."""
@@ -332,8 +324,7 @@ def launches(browser):
         record["hub users after hostile launches"] = hub_users()
         yield record
     except Exception:
-        if hub.log.exists():
-            print("".join(hub.log.read_text(errors="replace").splitlines(keepends=True)[-80:]))
+        print(hub.log_tail())
         raise
     finally:
         for context in contexts:

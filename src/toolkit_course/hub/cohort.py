@@ -78,6 +78,12 @@ class Hub:
             time.sleep(0.5)
         raise HubError(f"the hub did not answer within {READY_TIMEOUT}s; see {self.log}")
 
+    def log_tail(self, lines: int = 80) -> str:
+        """The end of the hub's log, to show why a run failed before its state folder is removed."""
+        if not self.log.exists():
+            return ""
+        return "".join(self.log.read_text(errors="replace").splitlines(keepends=True)[-lines:])
+
     def stop(self) -> None:
         """Stop the hub and its proxy; learners' servers keep running (cleanup_servers is False)."""
         if self.process and self.process.poll() is None:
